@@ -1,0 +1,104 @@
+# mk/lab.mk — how every lab is built. A lab's Makefile sets:
+#   LAB       two digits, e.g. 04
+#   LAB_NAME  e.g. descriptor-rings
+#   LAB_DEPS  earlier labs whose *reference* code this lab links, e.g. 02 03
+#   LAB_SIM   1 when the tests use the simulated NIC (hw/sim)
+#   LAB_LDLIBS extra libraries, e.g. -lbpf
+# and includes this file.
+#
+# Which copy of the lab's .c/.h files is built:
+#   make                         the student's files in this directory
+#   make VARIANT=solutions       solutions/labNN (the reference)
+#   make VARIANT=X SRC=DIR       any other copy (a skeleton, a submission)
+# Outputs go to build/VARIANT/labNN/: liblabNN.a, the programs (main_NAME.c
+# becomes NAME) and the test program test_labNN (tests/*.c, with ASan/UBSan).
+include $(dir $(lastword $(MAKEFILE_LIST)))config.mk
+
+LAB_DIR      := $(CURDIR)
+VARIANT      ?= student
+ifeq ($(VARIANT),solutions)
+SRC          := $(TOP)/solutions/lab$(LAB)
+endif
+SRC          ?= $(LAB_DIR)
+OUT          := $(BUILD)/$(VARIANT)/lab$(LAB)
+
+LIB_SRCS     := $(filter-out $(SRC)/main_%.c,$(wildcard $(SRC)/*.c))
+PROG_SRCS    := $(wildcard $(SRC)/main_*.c)
+TEST_SRCS    := $(wildcard $(LAB_DIR)/tests/*.c)
+EXTRA_SRCS   := $(if $(EXTRA_TESTS),$(wildcard $(EXTRA_TESTS)/lab$(LAB)/*.c))
+
+LIB_OBJS     := $(patsubst $(SRC)/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
+LIB_SAN_OBJS := $(patsubst $(SRC)/%.c,$(OUT)/san/%.o,$(LIB_SRCS))
+PROGS        := $(patsubst $(SRC)/main_%.c,$(OUT)/%,$(PROG_SRCS))
+TEST_OBJS    := $(patsubst $(LAB_DIR)/tests/%.c,$(OUT)/tests/%.o,$(TEST_SRCS))
+TEST_PROG    := $(OUT)/test_lab$(LAB)
+EXTRA_PROG   := $(if $(EXTRA_SRCS),$(OUT)/test_lab$(LAB)_extra)
+
+# Earlier labs: always their reference code, so each lab is graded on its own.
+dep_dir       = $(firstword $(wildcard $(TOP)/lab$(1)-*))
+DEP_INCLUDES := $(foreach d,$(LAB_DEPS),-I$(TOP)/solutions/lab$(d))
+DEP_LIBS     := $(foreach d,$(shell echo $(LAB_DEPS) | tr ' ' '\n' | sort -r),$(BUILD)/solutions/lab$(d)/liblab$(d).a)
+DEP_SAN_LIBS := $(DEP_LIBS:.a=-san.a)
+SIM_LIB      := $(if $(filter 1,$(LAB_SIM)),$(BUILD)/hw/sim/libnicsim.a)
+SIM_SAN_LIB  := $(SIM_LIB:.a=-san.a)
+COMMON_LIB   := $(BUILD)/common/libkitcommon.a
+COMMON_SAN_LIB := $(BUILD)/common/libkitcommon-san.a
+
+LAB_CFLAGS   := $(KIT_CFLAGS) -I$(SRC) $(DEP_INCLUDES)
+LIBS         := $(DEP_LIBS) $(SIM_LIB) $(COMMON_LIB) $(LAB_LDLIBS) $(LDLIBS_KIT)
+SAN_LIBS     := $(DEP_SAN_LIBS) $(SIM_SAN_LIB) $(COMMON_SAN_LIB) -lcmocka $(LAB_LDLIBS) $(LDLIBS_KIT)
+
+all: lib $(PROGS) $(TEST_PROG) $(EXTRA_PROG)
+lib: $(OUT)/liblab$(LAB).a $(OUT)/liblab$(LAB)-san.a
+progs: $(PROGS)
+tests: $(TEST_PROG) $(EXTRA_PROG)
+
+# Run the tests in one process, for a quick look. `make grade LAB=$(LAB)` from
+# the top directory runs them isolated and scores them.
+test: $(TEST_PROG)
+	$(TEST_PROG)
+
+$(OUT)/liblab$(LAB).a: $(LIB_OBJS) | $(OUT)
+	@rm -f $@
+	ar rcs $@ $^
+$(OUT)/liblab$(LAB)-san.a: $(LIB_SAN_OBJS) | $(OUT)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(OUT)/obj/%.o: $(SRC)/%.c | $(OUT)
+	@mkdir -p $(dir $@)
+	$(CC) $(LAB_CFLAGS) -MMD -MP -c $< -o $@
+$(OUT)/san/%.o: $(SRC)/%.c | $(OUT)
+	@mkdir -p $(dir $@)
+	$(CC) $(LAB_CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+$(OUT)/tests/%.o: $(LAB_DIR)/tests/%.c | $(OUT)
+	@mkdir -p $(dir $@)
+	$(CC) $(LAB_CFLAGS) -I$(LAB_DIR)/tests $(SAN_FLAGS) -MMD -MP -c $< -o $@
+$(OUT)/extra/%.o: $(EXTRA_TESTS)/lab$(LAB)/%.c | $(OUT)
+	@mkdir -p $(dir $@)
+	$(CC) $(LAB_CFLAGS) -I$(LAB_DIR)/tests $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+$(PROGS): $(OUT)/%: $(OUT)/obj/main_%.o $(OUT)/liblab$(LAB).a deps
+	$(CC) $(CFLAGS) $< $(OUT)/liblab$(LAB).a $(LIBS) -o $@
+
+$(TEST_PROG): $(TEST_OBJS) $(OUT)/liblab$(LAB)-san.a deps
+	$(CC) $(SAN_FLAGS) $(TEST_OBJS) $(OUT)/liblab$(LAB)-san.a $(SAN_LIBS) -o $@
+
+$(OUT)/test_lab$(LAB)_extra: $(patsubst $(EXTRA_TESTS)/lab$(LAB)/%.c,$(OUT)/extra/%.o,$(EXTRA_SRCS)) $(OUT)/liblab$(LAB)-san.a deps
+	$(CC) $(SAN_FLAGS) $(filter %.o,$^) $(OUT)/liblab$(LAB)-san.a $(SAN_LIBS) -o $@
+
+# The libraries this lab links, built by their own Makefiles.
+deps:
+	@$(MAKE) -s -C $(TOP)/common all
+	@$(if $(SIM_LIB),$(MAKE) -s -C $(TOP)/hw/sim lib,true)
+	@$(foreach d,$(LAB_DEPS),$(MAKE) -s -C $(call dep_dir,$(d)) VARIANT=solutions lib &&) true
+
+$(OUT):
+	mkdir -p $@
+
+clean:
+	rm -rf $(OUT)
+
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)
+.PHONY: all lib progs tests test deps clean
+.SECONDARY:

@@ -1,0 +1,547 @@
+/*
+ * grade.c — run a lab's cmocka tests one process per test and score them.
+ *
+ *   grade [options] LAB:NAME:TEST_PROGRAM[:LIST_PROGRAM] ...
+ *
+ * Each TEST_PROGRAM is a kit test program (common/kit_test.h): `--list` gives
+ * its tests and points, `--run NAME` runs one. Every test runs in its own
+ * process group with a timeout, so a hang or a crash costs that test only.
+ *
+ * Options:
+ *   --json FILE      write the result as JSON (shape in docs/instructors.md)
+ *   --logs DIR       keep each test's full output as DIR/LAB-NAME.log
+ *   --title TEXT     heading printed above the table
+ *   --roster-row F   append "who,points,max,lab01..lab07" to the CSV file F
+ *   --who NAME       the name for --roster-row
+ *   --expect-fail    skeleton check: every test must fail; list any that passes
+ *   --timeout-scale F  multiply every timeout by F (slow machines, sanitizers)
+ *
+ * Exit status: 0 when no point was lost (with --expect-fail: when no test
+ * passed), 1 otherwise, 2 for a usage error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_TESTS 512
+#define MSG_LEN 400
+#define DEFAULT_TIMEOUT_S 10
+
+enum status { PASS, FAIL, TIMEOUT, CRASH, SKIP };
+static const char *status_name[] = { "pass", "fail", "timeout", "crash", "skip" };
+
+struct result {
+	char lab[8];
+	char lab_name[64];
+	char name[128];
+	char checks[256];
+	int max;
+	int points;
+	int timeout_s;
+	enum status status;
+	char message[MSG_LEN];
+	double seconds;
+};
+
+static struct result results[MAX_TESTS];
+static int nresults;
+static double timeout_scale = 1.0;
+static const char *logs_dir;
+
+static void die(const char *msg)
+{
+	fprintf(stderr, "grade: %s\n", msg);
+	exit(2);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Run argv with stdout+stderr into out_path; wait at most timeout_s.
+ * Returns the wait status, or -1 on timeout (the process group is killed). */
+static int run_with_timeout(char *const argv[], const char *out_path, double timeout_s)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork failed");
+	if (pid == 0) {
+		setpgid(0, 0);
+		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		int devnull = open("/dev/null", O_RDONLY);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			close(devnull);
+		}
+		execv(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	double deadline = now_s() + timeout_s;
+	for (;;) {
+		int wstatus;
+		pid_t got = waitpid(pid, &wstatus, WNOHANG);
+		if (got == pid)
+			return wstatus;
+		if (now_s() > deadline) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, &wstatus, 0);
+			return -1;
+		}
+		struct timespec nap = { 0, 5 * 1000 * 1000 };
+		nanosleep(&nap, NULL);
+	}
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return strdup("");
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)len + 1);
+	size_t got = fread(buf, 1, (size_t)len, f);
+	buf[got] = 0;
+	fclose(f);
+	return buf;
+}
+
+/* Copy the rest of the line that starts at p (after skipping prefix) into out. */
+static void copy_line(char *out, size_t out_len, const char *p)
+{
+	size_t n = strcspn(p, "\n");
+	if (n >= out_len)
+		n = out_len - 1;
+	memcpy(out, p, n);
+	out[n] = 0;
+}
+
+/* Find the line starting with tag (anywhere in text); copy what follows it. */
+static int find_tagged(const char *text, const char *tag, char *out, size_t out_len)
+{
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *hit = strstr(p, tag);
+		size_t line_len = strcspn(p, "\n");
+		if (hit && hit < p + line_len) {
+			copy_line(out, out_len, hit + strlen(tag));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void last_line(const char *text, char *out, size_t out_len)
+{
+	const char *end = text + strlen(text);
+	while (end > text && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	const char *start = end;
+	while (start > text && start[-1] != '\n')
+		start--;
+	size_t n = (size_t)(end - start);
+	if (n >= out_len)
+		n = out_len - 1;
+	memcpy(out, start, n);
+	out[n] = 0;
+}
+
+/* Decide status and message from the wait status and the test's output. */
+static void judge(struct result *r, int wstatus, const char *out)
+{
+	char a[MSG_LEN], b[MSG_LEN];
+
+	r->message[0] = 0;
+	if (wstatus == -1) {
+		r->status = TIMEOUT;
+		snprintf(r->message, MSG_LEN, "no result after %d s (a loop that never ends? a blocking call?)",
+			 r->timeout_s);
+		if (find_tagged(out, "KIT-NOTE: ", a, sizeof(a)))
+			snprintf(r->message + strlen(r->message), MSG_LEN - strlen(r->message), "; last note: %.300s", a);
+		return;
+	}
+	if (strstr(out, "KIT-SKIP: ") || strstr(out, "[  SKIPPED ]")) {
+		r->status = SKIP;
+		if (!find_tagged(out, "KIT-SKIP: ", r->message, MSG_LEN))
+			snprintf(r->message, MSG_LEN, "skipped");
+		return;
+	}
+	if (find_tagged(out, "KIT-FAIL: ", a, sizeof(a))) {
+		/* The test's own verdict first; a leak report after a failed
+		 * test is usually its consequence (cmocka jumps out of it). */
+		r->status = FAIL;
+		snprintf(r->message, MSG_LEN, "%s", a);
+		return;
+	}
+	if (find_tagged(out, "SUMMARY: ", a, sizeof(a)) && strstr(a, "Sanitizer")) {
+		r->status = CRASH;
+		snprintf(r->message, MSG_LEN, "%.350s (full report in the log)", a);
+		return;
+	}
+	if (WIFSIGNALED(wstatus)) {
+		r->status = CRASH;
+		snprintf(r->message, MSG_LEN, "killed by signal %d (%s)", WTERMSIG(wstatus),
+			 strsignal(WTERMSIG(wstatus)));
+		return;
+	}
+	if (WEXITSTATUS(wstatus) == 0 && strstr(out, "[  PASSED  ] 1 test")) {
+		r->status = PASS;
+		r->points = r->max;
+		return;
+	}
+	r->status = FAIL;
+	if (find_tagged(out, "KIT-FAIL: ", a, sizeof(a))) {
+		snprintf(r->message, MSG_LEN, "%s", a);
+	} else if (find_tagged(out, "[  ERROR   ] --- ", a, sizeof(a))) {
+		if (find_tagged(out, "[   LINE   ] --- ", b, sizeof(b)))
+			snprintf(r->message, MSG_LEN, "%.180s at %.180s", a, b);
+		else
+			snprintf(r->message, MSG_LEN, "%s", a);
+	} else if (WEXITSTATUS(wstatus) == 127) {
+		last_line(out, r->message, MSG_LEN);
+	} else {
+		last_line(out, a, sizeof(a));
+		snprintf(r->message, MSG_LEN, "exit status %d: %.350s", WEXITSTATUS(wstatus), a);
+	}
+}
+
+/* The first line of PROG's build log (build.log beside it) that says "error". */
+static void build_error(const char *prog, char *out, size_t out_len)
+{
+	char log_path[1200];
+	const char *slash = strrchr(prog, '/');
+	int dir_len = slash ? (int)(slash - prog) : 1;
+
+	snprintf(log_path, sizeof(log_path), "%.*s/build.log", dir_len, slash ? prog : ".");
+	char *log = read_file(log_path);
+	char line[MSG_LEN] = "";
+	if (!find_tagged(log, "error: ", line, sizeof(line)) &&
+	    !find_tagged(log, "Error", line, sizeof(line)))
+		snprintf(line, sizeof(line), "see %.300s", log_path);
+	snprintf(out, out_len, "does not compile: %.340s", line);
+	free(log);
+}
+
+/* Ask a test program for its tests (--list) and run each one. The list comes
+ * from list_prog (the same tests built against the reference solution), so a
+ * student's program that does not even build still shows every test it loses. */
+static void run_suite(const char *lab, const char *lab_name, const char *prog, const char *list_prog)
+{
+	int prog_built = access(prog, X_OK) == 0;
+	char not_built[MSG_LEN] = "";
+	if (!prog_built)
+		build_error(prog, not_built, sizeof(not_built));
+	if (!list_prog)
+		list_prog = prog;
+
+	char list_path[] = "/tmp/grade-list-XXXXXX";
+	int fd = mkstemp(list_path);
+	if (fd < 0)
+		die("mkstemp failed");
+	close(fd);
+
+	char *list_argv[] = { (char *)list_prog, "--list", NULL };
+	int ws = run_with_timeout(list_argv, list_path, 10);
+	char *listing = read_file(list_path);
+	unlink(list_path);
+	if (ws == -1 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+		/* The program did not build or does not start: one failed row. */
+		struct result *r = &results[nresults++];
+		memset(r, 0, sizeof(*r));
+		snprintf(r->lab, sizeof(r->lab), "%.7s", lab);
+		snprintf(r->lab_name, sizeof(r->lab_name), "%.63s", lab_name);
+		snprintf(r->name, sizeof(r->name), "test program");
+		r->status = CRASH;
+		snprintf(r->message, MSG_LEN, "%.200s did not list its tests: %.150s", list_prog,
+			 listing[0] ? listing : "(does it exist? did the build fail?)");
+		free(listing);
+		return;
+	}
+
+	for (char *line = strtok(listing, "\n"); line; line = strtok(NULL, "\n")) {
+		if (nresults == MAX_TESTS)
+			die("too many tests");
+		struct result *r = &results[nresults];
+		memset(r, 0, sizeof(*r));
+		char *name = line, *points = strchr(name, '\t');
+		if (!points)
+			continue;
+		*points++ = 0;
+		char *timeout = strchr(points, '\t');
+		if (!timeout)
+			continue;
+		*timeout++ = 0;
+		char *checks = strchr(timeout, '\t');
+		if (checks)
+			*checks++ = 0;
+		nresults++;
+		snprintf(r->lab, sizeof(r->lab), "%.7s", lab);
+		snprintf(r->lab_name, sizeof(r->lab_name), "%.63s", lab_name);
+		snprintf(r->name, sizeof(r->name), "%.127s", name);
+		snprintf(r->checks, sizeof(r->checks), "%.255s", checks ? checks : "");
+		r->max = atoi(points);
+		r->timeout_s = atoi(timeout) > 0 ? atoi(timeout) : DEFAULT_TIMEOUT_S;
+
+		if (!prog_built) {
+			r->status = FAIL;
+			snprintf(r->message, MSG_LEN, "%s", not_built);
+			printf("  %-4s %-40s %s\n", status_name[r->status], r->name, r->message);
+			continue;
+		}
+		char out_path[1400];
+		if (logs_dir)
+			snprintf(out_path, sizeof(out_path), "%.1000s/%.7s-%.127s.log", logs_dir, lab, name);
+		else
+			snprintf(out_path, sizeof(out_path), "/tmp/grade-%d-%.127s.log", getpid(), name);
+		char *run_argv[] = { (char *)prog, "--run", name, NULL };
+		double t0 = now_s();
+		ws = run_with_timeout(run_argv, out_path, r->timeout_s * timeout_scale);
+		r->seconds = now_s() - t0;
+		char *out = read_file(out_path);
+		judge(r, ws, out);
+		free(out);
+		if (!logs_dir)
+			unlink(out_path);
+		printf("  %-4s %-40s %s\n", status_name[r->status], r->name,
+		       r->status == PASS ? "" : r->message);
+		fflush(stdout);
+	}
+	free(listing);
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* Scores: skipped tests count neither way (they leave max too). */
+static int counted(const struct result *r)
+{
+	return r->status != SKIP;
+}
+
+static void write_json(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "grade: cannot write %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	int total = 0, max = 0;
+	for (int i = 0; i < nresults; i++) {
+		if (counted(&results[i])) {
+			total += results[i].points;
+			max += results[i].max;
+		}
+	}
+	fprintf(f, "{\"total\":{\"points\":%d,\"max\":%d},\"labs\":[", total, max);
+	int first = 1;
+	for (int i = 0; i < nresults; i++) {
+		int seen = 0;
+		for (int j = 0; j < i; j++)
+			seen |= strcmp(results[j].lab, results[i].lab) == 0;
+		if (seen)
+			continue;
+		int passed = 0, tests = 0, points = 0, lab_max = 0;
+		for (int j = i; j < nresults; j++) {
+			if (strcmp(results[j].lab, results[i].lab) != 0 || !counted(&results[j]))
+				continue;
+			tests++;
+			passed += results[j].status == PASS;
+			points += results[j].points;
+			lab_max += results[j].max;
+		}
+		fprintf(f, "%s{\"lab\":", first ? "" : ",");
+		json_string(f, results[i].lab);
+		fputs(",\"name\":", f);
+		json_string(f, results[i].lab_name);
+		fprintf(f, ",\"passed\":%d,\"tests\":%d,\"points\":%d,\"max\":%d}", passed, tests,
+			points, lab_max);
+		first = 0;
+	}
+	fputs("],\"tests\":[", f);
+	for (int i = 0; i < nresults; i++) {
+		const struct result *r = &results[i];
+		fprintf(f, "%s{\"lab\":", i ? "," : "");
+		json_string(f, r->lab);
+		fputs(",\"name\":", f);
+		json_string(f, r->name);
+		fprintf(f, ",\"status\":\"%s\",\"points\":%d,\"max\":%d,\"message\":",
+			status_name[r->status], r->points, counted(r) ? r->max : 0);
+		json_string(f, r->message);
+		fputc('}', f);
+	}
+	fputs("]}\n", f);
+	fclose(f);
+}
+
+/* Append one CSV row "who,points,max,lab01,...,lab07" (points per lab; empty
+ * when the lab was not graded) to path, with a header if the file is new. */
+static void append_roster_row(const char *path, const char *who)
+{
+	FILE *f = fopen(path, "a+");
+	if (!f) {
+		fprintf(stderr, "grade: cannot write %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	fseek(f, 0, SEEK_END);
+	if (ftell(f) == 0)
+		fputs("submission,points,max,lab01,lab02,lab03,lab04,lab05,lab06,lab07\n", f);
+	int total = 0, max = 0, lab_points[8] = { 0 }, lab_seen[8] = { 0 };
+	for (int i = 0; i < nresults; i++) {
+		const struct result *r = &results[i];
+		int lab = atoi(r->lab);
+		if (!counted(r))
+			continue;
+		total += r->points;
+		max += r->max;
+		if (lab >= 1 && lab <= 7) {
+			lab_points[lab] += r->points;
+			lab_seen[lab] = 1;
+		}
+	}
+	fprintf(f, "%s,%d,%d", who, total, max);
+	for (int lab = 1; lab <= 7; lab++) {
+		if (lab_seen[lab])
+			fprintf(f, ",%d", lab_points[lab]);
+		else
+			fputs(",", f);
+	}
+	fputc('\n', f);
+	fclose(f);
+}
+
+static void print_table(const char *title)
+{
+	int total = 0, max = 0;
+
+	printf("\n%s\n", title);
+	printf("%-4s %-40s %-8s %6s  %s\n", "lab", "test", "status", "points", "what it checks / why it failed");
+	printf("%-4s %-40s %-8s %6s  %s\n", "---", "----", "------", "------", "------------------------------");
+	for (int i = 0; i < nresults; i++) {
+		const struct result *r = &results[i];
+		char pts[32];
+		if (counted(r)) {
+			snprintf(pts, sizeof(pts), "%d/%d", r->points, r->max);
+			total += r->points;
+			max += r->max;
+		} else {
+			snprintf(pts, sizeof(pts), "-");
+		}
+		printf("%-4s %-40s %-8s %6s  %s\n", r->lab, r->name, status_name[r->status], pts,
+		       r->status == PASS ? r->checks : r->message);
+	}
+	printf("%-4s %-40s %-8s %6s\n", "", "TOTAL", "", "");
+	printf("     %d of %d points\n", total, max);
+}
+
+int main(int argc, char **argv)
+{
+	const char *json_path = NULL, *title = "bypasslab grade";
+	const char *roster_path = NULL, *who = "submission";
+	int expect_fail = 0;
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--json") == 0 && i + 1 < argc)
+			json_path = argv[++i];
+		else if (strcmp(argv[i], "--roster-row") == 0 && i + 1 < argc)
+			roster_path = argv[++i];
+		else if (strcmp(argv[i], "--who") == 0 && i + 1 < argc)
+			who = argv[++i];
+		else if (strcmp(argv[i], "--logs") == 0 && i + 1 < argc)
+			logs_dir = argv[++i];
+		else if (strcmp(argv[i], "--title") == 0 && i + 1 < argc)
+			title = argv[++i];
+		else if (strcmp(argv[i], "--timeout-scale") == 0 && i + 1 < argc)
+			timeout_scale = atof(argv[++i]);
+		else if (strcmp(argv[i], "--expect-fail") == 0)
+			expect_fail = 1;
+		else
+			die("usage: grade [--json F] [--logs DIR] [--title T] [--expect-fail] "
+			    "[--timeout-scale F] LAB:NAME:PROGRAM ...");
+	}
+	if (i == argc)
+		die("no test program given (LAB:NAME:PROGRAM)");
+	if (timeout_scale <= 0)
+		die("--timeout-scale must be positive");
+	if (logs_dir)
+		mkdir(logs_dir, 0755);
+
+	for (; i < argc; i++) {
+		char spec[1024];
+		snprintf(spec, sizeof(spec), "%s", argv[i]);
+		char *lab = spec, *name = strchr(lab, ':');
+		char *prog = name ? strchr(name + 1, ':') : NULL;
+		if (!name || !prog)
+			die("a suite is LAB:NAME:PROGRAM[:LIST_PROGRAM], e.g. "
+			    "01:sockets:build/solutions/lab01/test_lab01");
+		*name++ = 0;
+		*prog++ = 0;
+		char *list_prog = strchr(prog, ':');
+		if (list_prog)
+			*list_prog++ = 0;
+		printf("lab %s (%s): %s\n", lab, name, prog);
+		fflush(stdout);
+		run_suite(lab, name, prog, list_prog);
+	}
+
+	print_table(title);
+	if (json_path)
+		write_json(json_path);
+	if (roster_path)
+		append_roster_row(roster_path, who);
+
+	int lost = 0, passed_on_skeleton = 0, skipped = 0;
+	for (int j = 0; j < nresults; j++) {
+		lost |= counted(&results[j]) && results[j].points < results[j].max;
+		passed_on_skeleton += results[j].status == PASS;
+		skipped += results[j].status == SKIP;
+	}
+	if (skipped)
+		printf("note: %d test(s) skipped; they are not counted (reasons above)\n", skipped);
+	if (expect_fail) {
+		if (passed_on_skeleton) {
+			printf("ERROR: %d test(s) pass on the untouched skeleton; a test that cannot fail "
+			       "proves nothing:\n", passed_on_skeleton);
+			for (int j = 0; j < nresults; j++)
+				if (results[j].status == PASS)
+					printf("  lab %s: %s\n", results[j].lab, results[j].name);
+			return 1;
+		}
+		printf("skeleton check: every graded test fails on the untouched skeleton\n");
+		return 0;
+	}
+	return lost ? 1 : 0;
+}

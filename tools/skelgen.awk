@@ -1,0 +1,77 @@
+# skelgen.awk — turn one reference solution file into the student's skeleton.
+#
+# A solution marks each piece the student writes like this:
+#
+#     /* TODO 3: what to do ...
+#      * Hint: ...            (the comment stays in the skeleton)
+#      */
+#     // BEGIN SOLUTION 3
+#     ... the reference code (removed from the skeleton) ...
+#     // PLACEHOLDER 3
+#     // return -ENOSYS;      (un-commented into the skeleton so it compiles)
+#     // END SOLUTION 3
+#
+# Variables: solved = N keeps the solution of every block numbered below N
+# (for a student who wants to resume at TODO N); src = the file name, for errors.
+# Everything outside the markers is copied unchanged.
+
+function fail(msg) {
+	printf("skelgen: %s:%d: %s\n", src, NR, msg) > "/dev/stderr"
+	failed = 1
+	exit 1
+}
+
+BEGIN {
+	state = "copy"      # copy | solution | placeholder
+	block = 0
+	if (solved == "")
+		solved = 0
+}
+
+/^[ \t]*\/\/ BEGIN SOLUTION [0-9]+[ \t]*$/ {
+	if (state != "copy")
+		fail("BEGIN SOLUTION inside block " block " (blocks do not nest)")
+	block = $NF + 0
+	state = "solution"
+	next
+}
+
+/^[ \t]*\/\/ PLACEHOLDER [0-9]+[ \t]*$/ {
+	if (state != "solution" || $NF + 0 != block)
+		fail("PLACEHOLDER " $NF " without BEGIN SOLUTION " $NF)
+	state = "placeholder"
+	next
+}
+
+/^[ \t]*\/\/ END SOLUTION [0-9]+[ \t]*$/ {
+	if (state == "copy" || $NF + 0 != block)
+		fail("END SOLUTION " $NF " without BEGIN SOLUTION " $NF)
+	state = "copy"
+	next
+}
+
+state == "solution" {
+	if (block < solved)
+		print
+	next
+}
+
+state == "placeholder" {
+	if (block < solved)
+		next
+	line = $0
+	if (match(line, /^[ \t]*\/\/ ?/) == 0)
+		fail("placeholder lines must be commented out with //")
+	indent = line
+	sub(/\/\/.*$/, "", indent)
+	rest = substr(line, RLENGTH + 1)
+	print indent rest
+	next
+}
+
+{ print }
+
+END {
+	if (!failed && state != "copy")
+		fail("file ends inside block " block " (missing END SOLUTION " block ")")
+}
