@@ -1,6 +1,17 @@
 /* kit_time.c — TSC calibration and precise waiting. */
 #include "kit_time.h"
 
+#include <sys/resource.h>
+
+double kit_cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 double kit_tsc_hz(void)
 {
 	static double hz;

@@ -27,6 +27,10 @@ static inline uint64_t kit_rdtsc(void)
 #endif
 }
 
+/* CPU time (user + system) this process used so far, in seconds. Times the
+ * TSC rate, divided by packets, it gives the receiver's cycles per packet. */
+double kit_cpu_seconds(void);
+
 /* TSC ticks per second, measured on first use. */
 double kit_tsc_hz(void);
 

@@ -48,6 +48,16 @@ static void remove_stale_pairs(void)
 
 int kit_netns_pair_create(struct kit_netns_pair *p, char *err, size_t err_len)
 {
+	char prefix[24];
+
+	remove_stale_pairs();
+	snprintf(prefix, sizeof(prefix), "bl%d", (int)getpid());
+	return kit_netns_pair_create_named(p, prefix, err, err_len);
+}
+
+int kit_netns_pair_create_named(struct kit_netns_pair *p, const char *prefix,
+				char *err, size_t err_len)
+{
 	memset(p, 0, sizeof(*p));
 	if (geteuid() != 0) {
 		snprintf(err, err_len, "network namespaces need root: run with sudo");
@@ -57,18 +67,16 @@ int kit_netns_pair_create(struct kit_netns_pair *p, char *err, size_t err_len)
 		snprintf(err, err_len, "iproute2's `ip` is missing: run `make deps` (apt-get install iproute2)");
 		return -1;
 	}
-	remove_stale_pairs();
-
-	int pid = (int)getpid();
-	snprintf(p->ns_a, sizeof(p->ns_a), "bl%da", pid);
-	snprintf(p->ns_b, sizeof(p->ns_b), "bl%db", pid);
-	snprintf(p->if_a, sizeof(p->if_a), "blA");
-	snprintf(p->if_b, sizeof(p->if_b), "blB");
-	snprintf(p->ip_a, sizeof(p->ip_a), "198.18.0.1");
-	snprintf(p->ip_b, sizeof(p->ip_b), "198.18.0.2");
+	if (strlen(prefix) == 0 || strlen(prefix) > 20 || strspn(prefix, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789-") != strlen(prefix)) {
+		snprintf(err, err_len, "namespace prefix '%s' must be 1-20 of [a-z0-9-]", prefix);
+		return -1;
+	}
+	kit_netns_pair_names(p, prefix);
 
 	if (run("ip netns add %s && ip netns add %s", p->ns_a, p->ns_b) != 0) {
-		snprintf(err, err_len, "`ip netns add` failed: is /var/run/netns writable, are you root?");
+		snprintf(err, err_len, "`ip netns add %s` failed: does it exist already (`ip netns list`)? "
+			 "are you root?", p->ns_a);
 		kit_netns_pair_destroy(p);
 		return -1;
 	}
@@ -90,6 +98,17 @@ int kit_netns_pair_create(struct kit_netns_pair *p, char *err, size_t err_len)
 		return -1;
 	}
 	return 0;
+}
+
+void kit_netns_pair_names(struct kit_netns_pair *p, const char *prefix)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->ns_a, sizeof(p->ns_a), "%sa", prefix);
+	snprintf(p->ns_b, sizeof(p->ns_b), "%sb", prefix);
+	snprintf(p->if_a, sizeof(p->if_a), "blA");
+	snprintf(p->if_b, sizeof(p->if_b), "blB");
+	snprintf(p->ip_a, sizeof(p->ip_a), "198.18.0.1");
+	snprintf(p->ip_b, sizeof(p->ip_b), "198.18.0.2");
 }
 
 void kit_netns_pair_destroy(struct kit_netns_pair *p)

@@ -26,6 +26,11 @@ struct kit_netns_pair {
 /* Returns 0, or -1 with err saying what failed and what to do. Removes pairs
  * left behind by earlier runs whose process is gone. */
 int kit_netns_pair_create(struct kit_netns_pair *p, char *err, size_t err_len);
+/* The same with chosen names: namespaces <prefix>a and <prefix>b (tools/testnet). */
+int kit_netns_pair_create_named(struct kit_netns_pair *p, const char *prefix,
+				char *err, size_t err_len);
+/* Fill p with the names a pair made with prefix has (to destroy it later). */
+void kit_netns_pair_names(struct kit_netns_pair *p, const char *prefix);
 void kit_netns_pair_destroy(struct kit_netns_pair *p);
 /* Move the calling thread into namespace name. Returns 0 or -errno. */
 int kit_netns_enter(const char *name);

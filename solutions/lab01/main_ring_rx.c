@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "frame.h"
 #include "kit_time.h"
+#include "kstats.h"
 #include "netns.h"
 #include "packet_ring.h"
 #include "seqtrack.h"
@@ -111,6 +112,7 @@ int main(int argc, char **argv)
 	}
 
 	kit_catch_signals();
+	long long backlog_before = kit_backlog_drops();
 	static struct kit_seqtrack seqs;
 	kit_seq_init(&seqs);
 	uint64_t other = 0, outgoing = 0, first_ns = 0, last_ns = 0;
@@ -150,7 +152,11 @@ int main(int argc, char **argv)
 			last_ns = now;
 	}
 	packet_ring_update_drops(&ring);
+	uint64_t backlog_drops = backlog_before >= 0 ? (uint64_t)(kit_backlog_drops() - backlog_before) : 0;
+	uint64_t drops = ring.kernel_drops + backlog_drops;
 	kit_seq_finish(&seqs, expect);
+	double cycles_per_pkt = seqs.received ?
+		kit_cpu_seconds() * kit_tsc_hz() / (double)seqs.received : 0;
 
 	double seconds = last_ns > first_ns ? (double)(last_ns - first_ns) / 1e9 : 0;
 	double pps = seconds > 0 ? (double)seqs.received / seconds : 0;
@@ -159,22 +165,22 @@ int main(int argc, char **argv)
 	       "%llu blocks\n", (unsigned long long)seqs.received, seconds, pps, polls_per_pkt,
 	       (unsigned long long)ring.blocks);
 	printf(TOOL ": lost %llu, reordered %llu, duplicated %llu, other frames %llu, outgoing "
-	       "skipped %llu, kernel ring drops %llu\n", (unsigned long long)seqs.lost,
+	       "skipped %llu, ring drops %llu, backlog drops %llu\n", (unsigned long long)seqs.lost,
 	       (unsigned long long)seqs.reordered, (unsigned long long)seqs.duplicated,
 	       (unsigned long long)other, (unsigned long long)outgoing,
-	       (unsigned long long)ring.kernel_drops);
+	       (unsigned long long)ring.kernel_drops, (unsigned long long)backlog_drops);
 	int accounted = -1;
 	if (expect) {
-		accounted = seqs.distinct + ring.kernel_drops == expect;
-		printf(TOOL ": accounting: sent %llu = received %llu + ring drops %llu: %s\n",
+		accounted = seqs.distinct + drops == expect;
+		printf(TOOL ": accounting: sent %llu = received %llu + ring and backlog drops %llu: %s\n",
 		       (unsigned long long)expect, (unsigned long long)seqs.distinct,
-		       (unsigned long long)ring.kernel_drops,
+		       (unsigned long long)drops,
 		       accounted ? "yes" : "NO, some frames are not accounted for");
 	}
 	printf("RESULT tool=" TOOL " method=tpacket_v3 batch=0 packets=%llu seconds=%.6f pps=%.0f "
-	       "syscalls_per_pkt=%.4f lost=%llu drops=%llu accounted=%d\n",
+	       "syscalls_per_pkt=%.4f lost=%llu drops=%llu accounted=%d cycles_per_pkt=%.0f\n",
 	       (unsigned long long)seqs.received, seconds, pps, polls_per_pkt,
-	       (unsigned long long)seqs.lost, (unsigned long long)ring.kernel_drops, accounted);
+	       (unsigned long long)seqs.lost, (unsigned long long)drops, accounted, cycles_per_pkt);
 	packet_ring_close(&ring);
 	return accounted == 0 ? 1 : 0;
 }

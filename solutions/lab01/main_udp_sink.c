@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "frame.h"
 #include "kit_time.h"
+#include "kstats.h"
 #include "netns.h"
 #include "seqtrack.h"
 #include "udp_io.h"
@@ -119,6 +120,7 @@ int main(int argc, char **argv)
 	}
 
 	kit_catch_signals();
+	long long backlog_before = kit_backlog_drops();
 	static struct kit_seqtrack seqs;
 	kit_seq_init(&seqs);
 	struct sock_counters c = { 0 };
@@ -168,7 +170,10 @@ int main(int argc, char **argv)
 				latency_sum_ns += now - tx_ns;
 		}
 	}
-	long long drops = udp_socket_drops(fd);
+	long long socket_drops = udp_socket_drops(fd);
+	long long backlog_drops = backlog_before >= 0 ? kit_backlog_drops() - backlog_before : 0;
+	long long drops = socket_drops < 0 ? -1 : socket_drops + backlog_drops;
+	double cycles_per_pkt = c.packets ? kit_cpu_seconds() * kit_tsc_hz() / (double)c.packets : 0;
 	kit_seq_finish(&seqs, expect);
 
 	double seconds = last_ns > first_ns ? (double)(last_ns - first_ns) / 1e9 : 0;
@@ -181,24 +186,24 @@ int main(int argc, char **argv)
 	printf(TOOL ": received %llu datagrams in %.3f s: %.0f packets/s, %.3f syscalls per packet "
 	       "(%s)\n", (unsigned long long)c.packets, seconds, pps, per_pkt, method);
 	printf(TOOL ": distinct %llu, lost %llu, reordered %llu, duplicated %llu, malformed %llu, "
-	       "socket drops %lld, mean one-way latency %.1f us\n",
+	       "socket drops %lld, backlog drops %lld, mean one-way latency %.1f us\n",
 	       (unsigned long long)seqs.distinct, (unsigned long long)seqs.lost,
 	       (unsigned long long)seqs.reordered, (unsigned long long)seqs.duplicated,
-	       (unsigned long long)malformed, drops,
+	       (unsigned long long)malformed, socket_drops, backlog_drops,
 	       good ? (double)latency_sum_ns / (double)good / 1000.0 : 0.0);
 	int accounted = -1;
 	if (expect) {
 		accounted = drops >= 0 && seqs.distinct + (uint64_t)drops == expect;
-		printf(TOOL ": accounting: sent %llu = received %llu + socket drops %lld: %s\n",
+		printf(TOOL ": accounting: sent %llu = received %llu + socket and backlog drops %lld: %s\n",
 		       (unsigned long long)expect, (unsigned long long)seqs.distinct, drops,
 		       accounted ? "yes" : "NO, some datagrams are not accounted for");
 	}
 	printf("RESULT tool=" TOOL " method=%s batch=%llu packets=%llu seconds=%.6f pps=%.0f "
 	       "syscalls_per_pkt=%.4f lost=%llu reordered=%llu duplicated=%llu drops=%lld "
-	       "accounted=%d\n", method, (unsigned long long)batch, (unsigned long long)c.packets,
+	       "accounted=%d cycles_per_pkt=%.0f\n", method, (unsigned long long)batch, (unsigned long long)c.packets,
 	       seconds, pps, per_pkt, (unsigned long long)seqs.lost,
 	       (unsigned long long)seqs.reordered, (unsigned long long)seqs.duplicated, drops,
-	       accounted);
+	       accounted, cycles_per_pkt);
 	udp_batch_free(&b);
 	close(fd);
 	return rc < 0 || accounted == 0 ? 1 : 0;

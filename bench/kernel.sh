@@ -1,0 +1,97 @@
+# bench/kernel.sh — the kernel path (lab01 and AF_XDP), sourced by bench/run.
+#
+# Over a veth pair between two namespaces (root), or loopback (not root): the
+# generator (lab01 udp_gen, sendmmsg of 64) on CPU 0, the receiver pinned to
+# CPU 1. 18-byte UDP payloads = 60-byte frames = "64-byte packets" on a wire.
+
+NS_PREFIX=blbench
+
+kernel_net_up() {
+	if [ "$(id -u)" = 0 ]; then
+		"$KIT_BUILD/tools/testnet" down "$NS_PREFIX" >/dev/null 2>&1 || true
+		"$KIT_BUILD/tools/testnet" up "$NS_PREFIX" >/dev/null ||
+			{ echo "bench: cannot create the test network (see: make doctor)" >&2; return 1; }
+		# A veth delivers on the *sending* CPU. Receive Packet Steering moves
+		# the receiving side's protocol work to CPU 1, beside the receiver, so
+		# the sender's core is not the bottleneck and each core does one side.
+		[ "$(nproc)" -ge 2 ] && ip netns exec "${NS_PREFIX}b" \
+			sh -c 'echo 2 > /sys/class/net/blB/queues/rx-0/rps_cpus' 2>/dev/null
+		RX_NS=(--netns "${NS_PREFIX}b")
+		TX_NS=(--netns "${NS_PREFIX}a")
+		DST=198.18.0.2:9000
+		IFACE=blB
+		KERNEL_LINK=veth
+	else
+		RX_NS=()
+		TX_NS=()
+		DST=127.0.0.1:9000
+		IFACE=lo
+		KERNEL_LINK=loopback
+	fi
+}
+
+kernel_net_down() {
+	[ "$(id -u)" = 0 ] && "$KIT_BUILD/tools/testnet" down "$NS_PREFIX" >/dev/null 2>&1
+	return 0
+}
+
+# run_pair LOG -- RECEIVER... -- SENDER...: receiver first (it writes a ready
+# file), then the sender; both are stopped by their own pids if they hang.
+run_pair() {
+	local log=$1
+	shift 2
+	local rx=() tx=()
+	while [ "$1" != "--" ]; do rx+=("$1"); shift; done
+	shift
+	tx=("$@")
+	local ready="$OUT/tmp/ready.$$"
+	rm -f "$ready"
+	"${rx[@]}" --ready-file "$ready" >"$log" 2>&1 &
+	local rx_pid=$!
+	for _ in $(seq 100); do [ -e "$ready" ] && break; kill -0 "$rx_pid" 2>/dev/null || break; sleep 0.05; done
+	if [ ! -e "$ready" ]; then
+		kill "$rx_pid" 2>/dev/null
+		wait "$rx_pid" 2>/dev/null
+		return 1
+	fi
+	timeout 120 "${tx[@]}" >"$log.tx" 2>&1
+	local waited=0
+	while kill -0 "$rx_pid" 2>/dev/null && [ $waited -lt 200 ]; do sleep 0.05; waited=$((waited + 1)); done
+	kill "$rx_pid" 2>/dev/null
+	wait "$rx_pid" 2>/dev/null
+	return 0
+}
+
+# kernel_case METHOD BATCH RECEIVER_ARGS...: RUNS runs of one receiver setup.
+kernel_case() {
+	local method=$1 batch=$2
+	shift 2
+	local run
+	for run in $(seq "$RUNS"); do
+		local log="$OUT/runs/kernel-$method-$batch-$run.log"
+		run_pair "$log" -- "$@" "${RX_NS[@]}" --cpu 1 --expect "$COUNT" --idle-ms 300 -- \
+			"$LAB01/udp_gen" "${TX_NS[@]}" --cpu 0 --dst "$DST" --count "$COUNT" --batch 64 ||
+			{ BENCH_ERRORS+=("kernel/$method: the receiver did not start (see $log)"); continue; }
+		record kernel "$method" "$batch" 64 2 "$run" "$log"
+	done
+}
+
+bench_kernel() {
+	progress "kernel path over $KERNEL_LINK: $COUNT datagrams per run, $RUNS runs per case"
+	kernel_case recvfrom 1 "$LAB01/udp_sink" --listen "$DST" --batch 1
+	for b in $KERNEL_BATCHES; do
+		kernel_case recvmmsg "$b" "$LAB01/udp_sink" --listen "$DST" --batch "$b"
+	done
+	if [ "$(id -u)" = 0 ]; then
+		kernel_case tpacket_v3 0 "$LAB01/ring_rx" --iface "$IFACE"
+	else
+		SKIPPED+=("kernel/tpacket_v3: AF_PACKET needs root (CAP_NET_RAW)")
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		SKIPPED+=("kernel/af_xdp: AF_XDP needs root")
+	elif [ ! -x "$KIT_BUILD/bench/xsk_rx" ]; then
+		SKIPPED+=("kernel/af_xdp: bench/xdp/xsk_rx did not build (see make -C bench/xdp)")
+	else
+		kernel_case af_xdp 64 "$KIT_BUILD/bench/xsk_rx" --iface "$IFACE" --batch 64
+	fi
+}
