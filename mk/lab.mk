@@ -90,7 +90,7 @@ $(OUT)/test_lab$(LAB)_extra: $(patsubst $(EXTRA_TESTS)/lab$(LAB)/%.c,$(OUT)/extr
 # The libraries this lab links, built by their own Makefiles.
 deps:
 	@$(MAKE) -s -C $(TOP)/common all
-	@$(if $(SIM_LIB),$(MAKE) -s -C $(TOP)/hw/sim lib,true)
+	@$(if $(SIM_LIB),$(MAKE) -s -C $(TOP)/hw/sim,true)
 	@$(foreach d,$(LAB_DEPS),$(MAKE) -s -C $(call dep_dir,$(d)) VARIANT=solutions lib &&) true
 
 $(OUT):

@@ -1,0 +1,396 @@
+/* rx.c — receive path: wire frame -> address filter -> RX FIFO -> descriptors.
+ *
+ * The device owns descriptors RDH .. RDT-1 (SDM 3.2.6). For each frame it writes
+ * the data into one or more buffers of RCTL.BSIZE bytes, then each descriptor's
+ * length/errors and finally its status with DD (EOP on the last one), so a driver
+ * that reads DD first and the rest after a read barrier sees a complete frame.
+ * Frames that find no free descriptor wait in a 48 KB FIFO (RNBC counts them);
+ * when the FIFO is full they are dropped (MPC, RXO) - exactly as on a wire.
+ */
+#include "sim.h"
+
+#include <string.h>
+
+#define ETH_MIN 60          /* shortest frame without FCS (IEEE 802.3) */
+#define ETH_MAX 1514        /* longest frame without FCS when RCTL.LPE is clear */
+#define FCS_LEN 4
+
+/* What a bad DMA address probably is, for the diagnostics. */
+const char *address_hint(uint64_t pa)
+{
+	if (pa == 0)
+		return "the address is 0: the descriptor was never filled in";
+	if (pa >= 0x100000000000ull)
+		return "it looks like a virtual address: descriptors need the physical address "
+		       "from /proc/self/pagemap (lab03)";
+	return "no DMA file contains it: allocate DMA memory as bypasslab-dma-<pid>-<n> in "
+	       "hugetlbfs or /dev/shm and keep it mapped while the device uses it";
+}
+
+bool ring_prepare(struct nicsim *dev, struct ring *r, const char *name, const char *sdm)
+{
+	bool rx = r == &dev->rx;
+	uint32_t lo = bar_load(dev, rx ? E1K_RDBAL : E1K_TDBAL);
+	uint32_t hi = bar_load(dev, rx ? E1K_RDBAH : E1K_TDBAH);
+	uint32_t len = bar_load(dev, rx ? E1K_RDLEN : E1K_TDLEN) & ~127u;
+	const char *why = NULL;
+
+	r->base = ((uint64_t)hi << 32 | lo) & ~15ull;
+	r->len_bytes = len;
+	r->count = len / 16;
+	r->va = NULL;
+	r->usable = false;
+	r->generation = dev->dma.generation;
+	if (r->count == 0 || r->base == 0)
+		return false;
+	if (r->head >= r->count) {
+		diag(dev, "SDM %s: %s head %u is beyond the ring of %u descriptors; write the "
+		     "head (0) before enabling", sdm, name, r->head, r->count);
+		return false;
+	}
+	r->va = dma_resolve(&dev->dma, r->base, len, &why);
+	if (!r->va) {
+		count(&dev->cnt.dma_refusals, 1);
+		diag(dev, "SDM %s: %s ring base 0x%llx (%u bytes) is not DMA memory the device "
+		     "can reach: %s", sdm, name, (unsigned long long)r->base, len,
+		     why ? why : address_hint(r->base));
+		return false;
+	}
+	r->usable = true;
+	return true;
+}
+
+static bool rx_ready(struct nicsim *dev)
+{
+	if (!(dev->rctl & E1K_RCTL_EN))
+		return false;
+	if (!dev->rx.usable || dev->rx.generation != dev->dma.generation)
+		return ring_prepare(dev, &dev->rx, "RX", "3.2.6");
+	return true;
+}
+
+void rx_flush_fifo(struct nicsim *dev, uint64_t *drop_counter)
+{
+	uint32_t n = 0;
+
+	if (!dev->rx_fifo.slots)
+		return;
+	while (queue_peek(&dev->rx_fifo)) {
+		queue_pop(&dev->rx_fifo);
+		n++;
+	}
+	dev->rx_fifo_bytes = 0;
+	count(drop_counter, n);
+	count(&dev->cnt.rx_pending, 0 - (uint64_t)n);
+}
+
+void rx_configure(struct nicsim *dev)
+{
+	uint32_t rctl = dev->rctl;
+	uint32_t bsize = (rctl & E1K_RCTL_BSIZE_MASK) >> 16;
+	static const uint32_t sizes[2][4] = { { 2048, 1024, 512, 256 }, { 2048, 16384, 8192, 4096 } };
+
+	if ((rctl & E1K_RCTL_BSEX) && bsize == 0)
+		diag(dev, "SDM 13.4.22: RCTL.BSEX=1 with BSIZE=00 is reserved; use BSIZE 01/10/11 "
+		     "(16384/8192/4096) or clear BSEX (2048)");
+	dev->rx_buf_size = sizes[(rctl & E1K_RCTL_BSEX) ? 1 : 0][bsize];
+	if (rctl & E1K_RCTL_LBM_MASK)
+		diag(dev, "SDM 13.4.22: RCTL.LBM (MAC loopback) is not modelled (QEMU ignores it "
+		     "too); use PHY loopback (BMCR bit 14 through MDIC) or the loopback backend");
+
+	if (!(rctl & E1K_RCTL_EN)) {
+		dev->rx.usable = false;
+		rx_flush_fifo(dev, &dev->cnt.rx_drop_disabled);
+		return;
+	}
+	if (!ring_prepare(dev, &dev->rx, "RX", "3.2.6")) {
+		if (dev->rx.count == 0 || dev->rx.base == 0)
+			diag(dev, "SDM 14.4: RX enabled (RCTL.EN) before the ring was programmed "
+			     "(RDBAL=0x%08X RDLEN=%u): program RDBAL/RDBAH, RDLEN, RDH and RDT first, "
+			     "then set RCTL.EN", bar_load(dev, E1K_RDBAL), bar_load(dev, E1K_RDLEN));
+		return;
+	}
+	rx_tail_written(dev, dev->seen[E1K_RDT / 4]);
+}
+
+void rx_tail_written(struct nicsim *dev, uint32_t rdt)
+{
+	uint32_t n = (bar_load(dev, E1K_RDLEN) & ~127u) / 16;
+
+	dev->rx.tail = rdt;
+	dev->rx.tail_ok = rdt < n;
+	if (!dev->rx.tail_ok && n > 0)
+		diag(dev, "SDM 13.4.29: RDT=%u is beyond the RX ring of %u descriptors; the tail "
+		     "must be < RDLEN/16 (wrap it with %% ring size)", rdt, n);
+}
+
+uint32_t rx_free_descriptors(struct nicsim *dev)
+{
+	struct ring *r = &dev->rx;
+
+	if (!r->tail_ok || !r->usable || r->count == 0)
+		return 0;
+	return r->tail >= r->head ? r->tail - r->head : r->tail + r->count - r->head;
+}
+
+/* SDM 3.2.1 / 13.5: exact address filters, multicast hash, promiscuous bits. */
+static bool rx_accept(struct nicsim *dev, const uint8_t *dst)
+{
+	uint32_t rctl = dev->rctl;
+	static const uint8_t bcast[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+
+	if (memcmp(dst, bcast, 6) == 0)
+		return (rctl & (E1K_RCTL_BAM | E1K_RCTL_MPE)) != 0;
+	for (int i = 0; i < E1K_RA_COUNT; i++)
+		if (dev->ra_valid[i] && memcmp(dst, dev->ra_cache[i], 6) == 0)
+			return true;
+	if (dst[0] & 1) {
+		/* SDM 13.5.1: MO selects bits [47:36], [46:35], [45:34] or [43:32]. */
+		static const uint8_t lo_shift[4] = { 4, 3, 2, 0 }, hi_shift[4] = { 4, 5, 6, 8 };
+		uint32_t mo = (rctl & E1K_RCTL_MO_MASK) >> E1K_RCTL_MO_SHIFT;
+		uint32_t hash = ((uint32_t)dst[4] >> lo_shift[mo] | (uint32_t)dst[5] << hi_shift[mo]) & 0xFFF;
+
+		if (rctl & E1K_RCTL_MPE)
+			return true;
+		return (bar_load(dev, E1K_MTA + (hash >> 5) * 4) >> (hash & 31)) & 1;
+	}
+	return (rctl & E1K_RCTL_UPE) != 0;
+}
+
+static void rx_stats_good(struct nicsim *dev, const uint8_t *frame, uint32_t len)
+{
+	uint32_t wire = len + FCS_LEN;
+
+	stat_add(dev, E1K_GPRC, 1);
+	stat_add64(dev, E1K_GORCL, wire);
+	stat_add(dev, wire <= 64 ? E1K_PRC64 : wire <= 127 ? E1K_PRC127 : wire <= 255 ? E1K_PRC255 :
+		 wire <= 511 ? E1K_PRC511 : wire <= 1023 ? E1K_PRC1023 : E1K_PRC1522, 1);
+	if (frame[0] & 1)
+		stat_add(dev, memcmp(frame, "\xff\xff\xff\xff\xff\xff", 6) == 0 ? E1K_BPRC : E1K_MPRC, 1);
+}
+
+/* Write one frame into the ring. Returns false (nothing written) if the ring lacks
+ * descriptors. errors: E1K_RXD_ERR_* for the last descriptor. */
+static bool rx_store(struct nicsim *dev, const uint8_t *frame, uint32_t len, uint8_t errors)
+{
+	struct ring *r = &dev->rx;
+	uint32_t bsize = dev->rx_buf_size;
+	uint32_t stored = len + ((dev->rctl & E1K_RCTL_SECRC) ? 0 : FCS_LEN);
+	uint32_t need = (stored + bsize - 1) / bsize;
+	uint8_t with_fcs[NICSIM_FRAME_MAX + FCS_LEN];
+	uint32_t done = 0;
+	bool refused = false;
+
+	if (rx_free_descriptors(dev) < need)
+		return false;
+	if (stored != len) {   /* SECRC clear: the FCS goes into the buffer too */
+		uint32_t crc = eth_crc32(frame, len);
+		memcpy(with_fcs, frame, len);
+		with_fcs[len] = (uint8_t)crc;
+		with_fcs[len + 1] = (uint8_t)(crc >> 8);
+		with_fcs[len + 2] = (uint8_t)(crc >> 16);
+		with_fcs[len + 3] = (uint8_t)(crc >> 24);
+		if (errors & E1K_RXD_ERR_CE)
+			with_fcs[len] ^= 0xFF;
+		frame = with_fcs;
+	}
+	for (uint32_t i = 0; i < need; i++) {
+		struct e1k_rx_desc *d = (struct e1k_rx_desc *)(r->va + (size_t)r->head * 16);
+		uint32_t piece = stored - done < bsize ? stored - done : bsize;
+		bool last = i + 1 == need;
+		uint64_t addr = d->addr;
+		uint8_t *buf = refused ? NULL : dma_fast(&dev->dma, addr, piece);
+		uint8_t status = E1K_RXD_STAT_DD | (last ? E1K_RXD_STAT_EOP : 0);
+
+		if (!buf && !refused) {
+			const char *why = NULL;
+			dma_resolve(&dev->dma, addr, piece, &why);
+			refused = true;
+			count(&dev->cnt.dma_refusals, 1);
+			diag(dev, "SDM 3.2.3: RX descriptor %u holds buffer address 0x%llx that the "
+			     "device cannot DMA to (%u bytes): %s. The frame was dropped", r->head,
+			     (unsigned long long)addr, piece, why ? why : address_hint(addr));
+		}
+		if (buf)
+			memcpy(buf, frame + done, piece);
+		d->length = (uint16_t)(refused ? 0 : piece);
+		d->checksum = 0;
+		d->errors = last ? (uint8_t)(refused ? E1K_RXD_ERR_RXE : errors) : 0;
+		d->special = 0;
+		/* Status last: DD tells the driver everything else is in place. Like a
+		 * real NIC the device writes statuses back in bursts (rx_writeback). */
+		dev->rx_wb[dev->rx_wb_count].index = r->head;
+		dev->rx_wb[dev->rx_wb_count].status = status;
+		if (++dev->rx_wb_count == RX_WB_MAX)
+			rx_writeback(dev);
+		done += piece;
+		if (++r->head == r->count)
+			r->head = 0;
+	}
+	if (refused) {
+		count(&dev->cnt.rx_drop_dma_refused, 1);
+		return true;
+	}
+	count(&dev->cnt.rx_delivered, 1);
+	rx_stats_good(dev, frame, len);
+
+	/* Interrupts (SDM 3.2.7): RXT0 now or after the RDTR/RADV delay, RXDMT0 when
+	 * the free descriptors fall to the RCTL.RDMTS fraction of the ring. */
+	{
+		uint32_t rdtr = dev->rdtr;
+		uint32_t free_now = rx_free_descriptors(dev);
+		uint32_t shift = 1 + ((dev->rctl & E1K_RCTL_RDMTS_MASK) >> E1K_RCTL_RDMTS_SHIFT);
+		uint32_t threshold = r->count >> shift;
+
+		if (rdtr == 0) {
+			raise_cause(dev, E1K_ICR_RXT0);
+		} else {
+			uint64_t t = now_ns();
+			uint32_t radv = dev->radv;
+			dev->rx_timer_due_ns = t + (uint64_t)rdtr * 1024;
+			if (radv && !dev->rx_abs_due_ns)
+				dev->rx_abs_due_ns = t + (uint64_t)radv * 1024;
+		}
+		if (free_now <= threshold && free_now + need > threshold)
+			raise_cause(dev, E1K_ICR_RXDMT0);
+	}
+	return true;
+}
+
+/* Make the pending descriptor statuses (DD) visible, oldest first. */
+void rx_writeback(struct nicsim *dev)
+{
+	for (uint32_t i = 0; i < dev->rx_wb_count; i++) {
+		struct e1k_rx_desc *d = (struct e1k_rx_desc *)(dev->rx.va + (size_t)dev->rx_wb[i].index * 16);
+		__atomic_store_n(&d->status, dev->rx_wb[i].status, __ATOMIC_RELEASE);
+	}
+	dev->rx_wb_count = 0;
+}
+
+void rx_timers(struct nicsim *dev, uint64_t now)
+{
+	if ((dev->rx_timer_due_ns && now >= dev->rx_timer_due_ns) ||
+	    (dev->rx_abs_due_ns && now >= dev->rx_abs_due_ns)) {
+		raise_cause(dev, E1K_ICR_RXT0);
+		dev->rx_timer_due_ns = 0;
+		dev->rx_abs_due_ns = 0;
+	}
+}
+
+static bool fifo_push(struct nicsim *dev, const uint8_t *frame, uint32_t len, uint8_t errors)
+{
+	if (dev->rx_fifo_bytes + len + 16 > RX_FIFO_BYTES ||
+	    queue_push(&dev->rx_fifo, frame, len) != 0)
+		return false;
+	/* errors travel in the slot's spare high byte of len */
+	dev->rx_fifo.slots[(atomic_load(&dev->rx_fifo.tail) - 1) & (dev->rx_fifo.size - 1)].len |=
+		(uint32_t)errors << 24;
+	dev->rx_fifo_bytes += len + 16;
+	count(&dev->cnt.rx_pending, 1);
+	return true;
+}
+
+void rx_drain(struct nicsim *dev)
+{
+	struct frame_slot *s;
+
+	if (!dev->rx_fifo_bytes)
+		return;
+	if (!rx_ready(dev) || !dev->bus_master)
+		return;
+	while ((s = queue_peek(&dev->rx_fifo)) != NULL) {
+		uint32_t len = s->len & 0xFFFFFF;
+		uint8_t errors = (uint8_t)(s->len >> 24);
+
+		if (!rx_store(dev, s->data, len, errors))
+			break;
+		queue_pop(&dev->rx_fifo);
+		dev->rx_fifo_bytes -= len + 16;
+		count(&dev->cnt.rx_pending, (uint64_t)-1);
+	}
+}
+
+void rx_offer(struct nicsim *dev, const uint8_t *frame, uint32_t len, bool fcs_bad)
+{
+	uint8_t padded[ETH_MIN];
+	uint8_t errors = 0;
+	uint32_t max = (dev->rctl & E1K_RCTL_LPE) ? NICSIM_FRAME_MAX - FCS_LEN : ETH_MAX;
+
+	count(&dev->cnt.rx_offered, 1);
+	if (!(dev->rctl & E1K_RCTL_EN)) {
+		count(&dev->cnt.rx_drop_disabled, 1);
+		return;
+	}
+	if (!dev->link_up) {
+		count(&dev->cnt.rx_drop_link_down, 1);
+		return;
+	}
+	if (!dev->bus_master) {
+		if (!dev->warned_no_bus_master)
+			diag(dev, "SDM 4.1: a frame arrived but bus mastering is off (PCI command "
+			     "bit 2): the device cannot DMA, frames are dropped. Set bit 2 in config");
+		dev->warned_no_bus_master = true;
+		count(&dev->cnt.rx_drop_no_dma, 1);
+		return;
+	}
+	stat_add(dev, E1K_TPR, 1);
+	stat_add64(dev, E1K_TORL, (len < ETH_MIN ? ETH_MIN : len) + FCS_LEN);
+	if (len < ETH_MIN) {   /* the wire pads short frames (QEMU does the same) */
+		memcpy(padded, frame, len);
+		memset(padded + len, 0, ETH_MIN - len);
+		frame = padded;
+		len = ETH_MIN;
+	}
+	if (len > max) {       /* SDM 13.4.22 LPE, 13.7 ROC */
+		stat_add(dev, E1K_ROC, 1);
+		count(&dev->cnt.rx_drop_oversize, 1);
+		return;
+	}
+	if (fcs_bad) {         /* SDM 13.7 CRCERRS; SBP stores bad packets */
+		stat_add(dev, E1K_CRCERRS, 1);
+		if (!(dev->rctl & E1K_RCTL_SBP)) {
+			count(&dev->cnt.rx_drop_bad_crc, 1);
+			return;
+		}
+		errors = E1K_RXD_ERR_CE;
+	}
+	if (!rx_accept(dev, frame)) {
+		count(&dev->cnt.rx_drop_filtered, 1);
+		return;
+	}
+	if (!rx_ready(dev)) {
+		count(&dev->cnt.rx_drop_dma_refused, 1);
+		return;
+	}
+	if (dev->rx_fifo_bytes)
+		rx_drain(dev);    /* keep arrival order: older frames first */
+	if (!dev->rx_fifo_bytes && rx_store(dev, frame, len, errors))
+		return;
+	stat_add(dev, E1K_RNBC, 1);   /* SDM 13.7: arrived with no free descriptor */
+	count(&dev->cnt.rx_no_buffer_events, 1);
+	if (fifo_push(dev, frame, len, errors))
+		return;
+	stat_add(dev, E1K_MPC, 1);    /* SDM 13.7: FIFO full, frame missed */
+	raise_cause(dev, E1K_ICR_RXO);
+	count(&dev->cnt.rx_drop_no_buffer, 1);
+}
+
+/* Refresh the exact-match filters from RAL/RAH (SDM 13.5.2-13.5.3) and the RX
+ * delay timers (SDM 13.4.30-31) once per burst of frames. */
+void rx_refresh_filters(struct nicsim *dev)
+{
+	dev->rdtr = bar_load(dev, E1K_RDTR) & 0xFFFF;
+	dev->radv = bar_load(dev, E1K_RADV) & 0xFFFF;
+	for (int i = 0; i < E1K_RA_COUNT; i++) {
+		uint32_t lo = bar_load(dev, E1K_RAL0 + 8 * i);
+		uint32_t hi = bar_load(dev, E1K_RAH0 + 8 * i);
+
+		dev->ra_valid[i] = hi & E1K_RAH_AV;
+		dev->ra_cache[i][0] = (uint8_t)lo;
+		dev->ra_cache[i][1] = (uint8_t)(lo >> 8);
+		dev->ra_cache[i][2] = (uint8_t)(lo >> 16);
+		dev->ra_cache[i][3] = (uint8_t)(lo >> 24);
+		dev->ra_cache[i][4] = (uint8_t)hi;
+		dev->ra_cache[i][5] = (uint8_t)(hi >> 8);
+	}
+}
