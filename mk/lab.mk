@@ -91,7 +91,7 @@ $(OUT)/test_lab$(LAB)_extra: $(patsubst $(EXTRA_TESTS)/lab$(LAB)/%.c,$(OUT)/extr
 deps:
 	@$(MAKE) -s -C $(TOP)/common all
 	@$(if $(SIM_LIB),$(MAKE) -s -C $(TOP)/hw/sim,true)
-	@$(foreach d,$(LAB_DEPS),$(MAKE) -s -C $(call dep_dir,$(d)) VARIANT=solutions lib &&) true
+	@$(foreach d,$(LAB_DEPS),$(MAKE) -s -C $(call dep_dir,$(d)) VARIANT=solutions SRC=$(TOP)/solutions/lab$(d) EXTRA_TESTS= lib &&) true
 
 $(OUT):
 	mkdir -p $@

@@ -1,0 +1,143 @@
+/*
+ * pagemap.c — lab03: virtual -> physical through /proc/self/pagemap.
+ *
+ * Read: Documentation/admin-guide/mm/pagemap.rst, proc(5) /proc/pid/pagemap,
+ * pread(2).
+ */
+#include "pagemap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int e1k_pagemap_entry(const void *virt, uint64_t *entry, char *err, size_t err_len)
+{
+	/* TODO 1: Read the 64-bit entry of the page that holds virt.
+	 *   - open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC). If that fails, say
+	 *     so with strerror(errno) and "run as root" (kernels 4.0 and 4.1 refuse
+	 *     the open to users without CAP_SYS_ADMIN).
+	 *   - The entry of virtual page n is 8 bytes at file offset n * 8, where
+	 *     n = (uintptr_t)virt / E1K_PAGEMAP_PAGE_SIZE (pagemap.rst).
+	 *   - pread(2) exactly 8 bytes into *entry; anything else is an error.
+	 *   - Close the file on every path. Return 0 or -errno.
+	 * Read: pagemap.rst, pread(2). */
+	// BEGIN SOLUTION 1
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, err_len, "cannot open /proc/self/pagemap: %s (physical addresses need "
+			 "CAP_SYS_ADMIN: run as root with sudo, or in the QEMU guest)", strerror(e));
+		return -e;
+	}
+	off_t offset = (off_t)((uintptr_t)virt / E1K_PAGEMAP_PAGE_SIZE) * (off_t)sizeof(*entry);
+	ssize_t got = pread(fd, entry, sizeof(*entry), offset);
+	int e = errno;
+	close(fd);
+	if (got != (ssize_t)sizeof(*entry)) {
+		if (got >= 0)
+			e = EIO;
+		snprintf(err, err_len, "reading the pagemap entry of %p at offset %lld: %s",
+			 virt, (long long)offset, got < 0 ? strerror(e) : "short read");
+		return -e;
+	}
+	return 0;
+	// PLACEHOLDER 1
+	// (void)virt;
+	// *entry = 0;
+	// snprintf(err, err_len, "TODO 1 is not done yet (e1k_pagemap_entry)");
+	// return -ENOSYS;
+	// END SOLUTION 1
+}
+
+int e1k_virt_to_phys(const void *virt, uint64_t *phys, char *err, size_t err_len)
+{
+	uint64_t entry;
+	int rc = e1k_pagemap_entry(virt, &entry, err, err_len);
+	if (rc != 0)
+		return rc;
+
+	/* TODO 2: Decode the entry (pagemap.rst) and set *phys.
+	 *   - Swapped (bit 62) or not present (bit 63 clear): the page has no frame
+	 *     in RAM. Return -EFAULT; err tells the user to touch (write) the page
+	 *     first and mlock(2) it so it stays in RAM.
+	 *   - Present with PFN (bits 0-54) == 0: the kernel hid the PFN because
+	 *     this process lacks CAP_SYS_ADMIN (Linux 4.2 and later). Return -EPERM
+	 *     and say so: run with sudo, or in the QEMU guest.
+	 *   - Otherwise *phys = PFN * E1K_PAGEMAP_PAGE_SIZE + the offset of virt
+	 *     inside its page. Return 0.
+	 * Read: pagemap.rst ("Bits 0-54 page frame number (PFN) if present"). */
+	// BEGIN SOLUTION 2
+	if (entry & E1K_PAGEMAP_SWAPPED) {
+		snprintf(err, err_len, "the page at %p is swapped out, so it has no physical address: "
+			 "mlock(2) DMA memory so it stays in RAM", virt);
+		return -EFAULT;
+	}
+	if (!(entry & E1K_PAGEMAP_PRESENT)) {
+		snprintf(err, err_len, "the page at %p is not present in RAM (never touched?): "
+			 "write to it first and mlock(2) it, then translate", virt);
+		return -EFAULT;
+	}
+	uint64_t pfn = entry & E1K_PAGEMAP_PFN_MASK;
+	if (pfn == 0) {
+		snprintf(err, err_len, "pagemap shows PFN 0 for %p: since Linux 4.0 the kernel hides "
+			 "physical frame numbers from processes without CAP_SYS_ADMIN. Run as root "
+			 "(sudo), or in the QEMU guest (make vm)", virt);
+		return -EPERM;
+	}
+	*phys = pfn * E1K_PAGEMAP_PAGE_SIZE + (uintptr_t)virt % E1K_PAGEMAP_PAGE_SIZE;
+	return 0;
+	// PLACEHOLDER 2
+	// (void)entry;
+	// *phys = 0;
+	// snprintf(err, err_len, "TODO 2 is not done yet (e1k_virt_to_phys)");
+	// return -ENOSYS;
+	// END SOLUTION 2
+}
+
+int e1k_phys_contiguous(const void *virt, size_t len, char *err, size_t err_len)
+{
+	if (len == 0) {
+		snprintf(err, err_len, "an empty range has no physical address");
+		return -EINVAL;
+	}
+
+	/* TODO 3: Check that every page of [virt, virt + len) sits right after the
+	 * one before it in physical memory.
+	 *   - Translate virt to first_phys (e1k_virt_to_phys; pass errors on).
+	 *   - For every following page start p (p = virt rounded down to a page,
+	 *     plus k * E1K_PAGEMAP_PAGE_SIZE, while p < virt + len): translate p;
+	 *     it must equal first_phys + (p - virt).
+	 *   - At the first page that does not: write its virtual address, the
+	 *     physical address found and the one expected into err; return 0.
+	 *   - All in order: return 1.
+	 * Hint: work with uintptr_t for the arithmetic, not with void *. */
+	// BEGIN SOLUTION 3
+	const uintptr_t start = (uintptr_t)virt;
+	const uintptr_t end = start + len;
+	uint64_t first_phys;
+	int rc = e1k_virt_to_phys(virt, &first_phys, err, err_len);
+	if (rc != 0)
+		return rc;
+	uintptr_t page = start - start % E1K_PAGEMAP_PAGE_SIZE + E1K_PAGEMAP_PAGE_SIZE;
+	for (; page < end; page += E1K_PAGEMAP_PAGE_SIZE) {
+		uint64_t phys;
+		rc = e1k_virt_to_phys((const void *)page, &phys, err, err_len);
+		if (rc != 0)
+			return rc;
+		uint64_t expected = first_phys + (page - start);
+		if (phys != expected) {
+			snprintf(err, err_len, "not physically contiguous: the page at %p (offset %zu) "
+				 "is at physical 0x%llx, not 0x%llx", (void *)page, (size_t)(page - start),
+				 (unsigned long long)phys, (unsigned long long)expected);
+			return 0;
+		}
+	}
+	return 1;
+	// PLACEHOLDER 3
+	// (void)virt;
+	// snprintf(err, err_len, "TODO 3 is not done yet (e1k_phys_contiguous)");
+	// return -ENOSYS;
+	// END SOLUTION 3
+}
