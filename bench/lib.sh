@@ -27,6 +27,11 @@ record() {
 	drops=$(result_field "$f" drops)
 	accounted=$(result_field "$f" accounted)
 	cycles=$(result_field "$f" cycles_per_pkt)
+	if [ -z "$pps" ] && grep -q '; skipped$' "$f" 2>/dev/null; then
+		# The program said why it cannot run here (exit status 77).
+		SKIPPED+=("$1/$2: $(grep '; skipped$' "$f" | tail -n 1)")
+		return
+	fi
 	if [ -z "$pps" ]; then
 		echo "bench: $2 (batch $3) run $6 produced no RESULT line; its output:" >&2
 		sed 's/^/    /' "$f" >&2
