@@ -124,7 +124,7 @@ int main(int argc, char **argv)
 	static struct kit_seqtrack seqs;
 	kit_seq_init(&seqs);
 	struct sock_counters c = { 0 };
-	uint64_t malformed = 0, first_ns = 0, last_ns = 0, latency_sum_ns = 0;
+	uint64_t malformed = 0, first_ns = 0, last_ns = 0, latency_sum_ns = 0, latency_samples = 0;
 	uint64_t start = kit_now_ns();
 	uint64_t stop_at = duration ? start + duration * 1000000000ull : UINT64_MAX;
 	int rc = 0;
@@ -166,8 +166,10 @@ int main(int argc, char **argv)
 				continue;
 			}
 			kit_seq_add(&seqs, seq);
-			if (tx_ns <= now)
+			if (tx_ns && tx_ns <= now) {   /* 0: the sender put no timestamp */
 				latency_sum_ns += now - tx_ns;
+				latency_samples++;
+			}
 		}
 	}
 	long long socket_drops = udp_socket_drops(fd);
@@ -180,7 +182,6 @@ int main(int argc, char **argv)
 	double pps = seconds > 0 ? (double)c.packets / seconds : 0;
 	/* Syscalls while packets were flowing: leave out the timeouts at the end. */
 	double per_pkt = c.packets ? (double)(c.syscalls - c.timeouts) / (double)c.packets : 0;
-	uint64_t good = seqs.received;
 	const char *method = batch == 1 ? "recvfrom" : "recvmmsg";
 
 	printf(TOOL ": received %llu datagrams in %.3f s: %.0f packets/s, %.3f syscalls per packet "
@@ -190,7 +191,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)seqs.distinct, (unsigned long long)seqs.lost,
 	       (unsigned long long)seqs.reordered, (unsigned long long)seqs.duplicated,
 	       (unsigned long long)malformed, socket_drops, backlog_drops,
-	       good ? (double)latency_sum_ns / (double)good / 1000.0 : 0.0);
+	       latency_samples ? (double)latency_sum_ns / (double)latency_samples / 1000.0 : 0.0);
 	int accounted = -1;
 	if (expect) {
 		accounted = drops >= 0 && seqs.distinct + (uint64_t)drops == expect;
