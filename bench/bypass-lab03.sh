@@ -3,6 +3,7 @@
 # Writes $OUT/tlb.csv (pages,size_mib,ns_per_access), tlb.png/svg and a report section.
 
 bench_tlb() {
+	[ -n "${METHOD_SUFFIX:-}" ] && return   # an experiment on the machine, measured once
 	local tlb="$KIT_BUILD/$from/lab03/tlb"
 	if [ ! -x "$tlb" ]; then
 		SKIPPED+=("lab03 TLB experiment: $tlb was not built")

@@ -15,7 +15,7 @@ bench_one_at_a_time() {
 	[ "$mode" = thorough ] && count=10000000
 	progress "bypass path, lab04 one frame at a time: $count frames per run"
 	for run in $(seq "$RUNS"); do
-		local log="$OUT/runs/bypass-one_at_a_time-$run.log"
+		local log="$OUT/runs/bypass-one_at_a_time${METHOD_SUFFIX:-}-$run.log"
 		timeout 120 "$prog" --sim --count "$count" --cpu 0 >"$log" 2>&1
 		record bypass one_at_a_time 1 64 2 "$run" "$log"
 	done
