@@ -1,0 +1,100 @@
+# bench/vm.sh — inside the QEMU guest (make bench VM=1): the guest kernel's own
+# e1000 driver with UDP sockets against the kit's user-space driver, both
+# sending 60-byte frames on the same emulated NIC, counted on the host by
+# build/qemu/wire. Sourced by bench/run; one guest boot for every case.
+#
+# path vm-kernel: lab01 udp_gen over the guest's eth0 (sendto, sendmmsg of 32)
+# path vm-bypass: lab05 gen through uio_pci_generic (burst 1 and 32)
+#
+# Under TCG every register write is a trap into QEMU's device model, so a
+# doorbell costs microseconds here: this is where bursts matter most.
+
+bench_vm() {
+	local run_tool="$KIT_TOP/hw/qemu/run" gen="$KIT_BUILD/solutions/lab05/gen"
+	local udp_gen="$KIT_BUILD/solutions/lab01/udp_gen"
+	if ! make -s -C "$KIT_TOP/hw/qemu" vm >>"$OUT/build.log" 2>&1; then
+		SKIPPED+=("vm: the QEMU guest did not build (see $OUT/build.log; make vm)")
+		return
+	fi
+	if [ ! -x "$gen" ] || [ ! -x "$udp_gen" ]; then
+		SKIPPED+=("vm: lab01's udp_gen or lab05's gen is not built")
+		return
+	fi
+	local kernel_count=20000 bypass_count=100000
+	[ "$mode" = thorough ] && kernel_count=60000 bypass_count=400000
+	# phase name, path, method, batch, count
+	local phases="sendto:vm-kernel:sendto:1:$kernel_count sendmmsg:vm-kernel:sendmmsg:32:$kernel_count"
+	phases="$phases burst1:vm-bypass:tx:1:$bypass_count burst32:vm-bypass:tx:32:$bypass_count"
+	local runs=$RUNS
+	[ "$mode" = quick ] && runs=1
+	local list="" p r
+	for r in $(seq "$runs"); do
+		for p in $phases; do list="$list $p:$r"; done
+	done
+
+	local vmdir="$OUT/vm"
+	mkdir -p "$vmdir"
+	progress "in the QEMU guest (TCG): guest kernel UDP vs the kit's driver, $runs run(s) each"
+	# Host half: one wire per phase, counting what the guest sends on NIC 0.
+	local host_cmd='for item in '"$list"'; do
+		name=${item%%:*}; run=${item##*:}
+		"$WIRE" --sock "$KIT_NIC0_QEMU" --bind "$KIT_NIC0_HOST" --ready "$KIT_OUT/ready.$name.$run" \
+			--until "$KIT_OUT/done.$name.$run" --time 300 >"$KIT_OUT/wire.$name.$run.txt" 2>&1
+	done'
+	# Guest half: for each phase wait for wire, send, say done.
+	local guest_cmd='
+		set -u
+		IF=$KIT_NIC0_IF
+		IP=/usr/bin/ip   # the host'"'"'s iproute2 (shared /usr): busybox ip has no "neigh replace"
+		$IP addr add 198.18.0.2/15 dev "$IF" && $IP link set "$IF" up &&
+		$IP neigh replace 198.18.0.1 lladdr 02:00:00:00:00:01 dev "$IF" nud permanent || exit 1
+		bound=0
+		for item in '"$list"'; do
+			IFS=: read -r name path method batch count run <<EOI
+$item
+EOI
+			for i in $(seq 300); do [ -e "$KIT_OUT/ready.$name.$run" ] && break; sleep 0.1; done
+			case $path in
+			vm-kernel)
+				'"$udp_gen"' --dst 198.18.0.1:9000 --count "$count" --batch "$batch" \
+					>"$KIT_OUT/guest.$name.$run.txt" 2>&1
+				sleep 1 ;;
+			vm-bypass)
+				if [ $bound = 0 ]; then
+					$IP addr flush dev "$IF"
+					tools/bind-nic --driver uio_pci_generic "$KIT_NIC0" >/dev/null || exit 1
+					bound=1
+				fi
+				'"$gen"' --dev "$KIT_NIC0" --count "$count" --burst "$batch" --ring 256 \
+					>"$KIT_OUT/guest.$name.$run.txt" 2>&1
+				sleep 1 ;;
+			esac
+			touch "$KIT_OUT/done.$name.$run"
+		done'
+	if ! timeout 900 "$run_tool" --timeout 800 --dir "$vmdir/run" --host "$host_cmd" \
+		-- sh -c "$guest_cmd" >"$vmdir/run.log" 2>&1; then
+		BENCH_ERRORS+=("vm: the guest run failed (see $vmdir/run.log and $vmdir/run/console.log)")
+	fi
+	local item
+	for item in $list; do
+		IFS=: read -r name path method batch count run <<<"$item"
+		local g="$vmdir/run/out/guest.$name.$run.txt" w="$vmdir/run/out/wire.$name.$run.txt"
+		local f="$OUT/runs/$path-$method-$batch-$run.log"
+		cat "$g" "$w" >"$f" 2>/dev/null
+		local pps sent got
+		pps=$(result_field "$g" pps)
+		sent=$(result_field "$g" packets)
+		got=$(sed -n 's/.* rx_kit=\([0-9]*\).*/\1/p' "$w" 2>/dev/null | tail -n 1)
+		if [ -z "$pps" ] || [ -z "$got" ]; then
+			BENCH_ERRORS+=("vm/$name run $run: no result (see $f)")
+			continue
+		fi
+		# The guest's sender reports its own rate (guest clock); the host counts
+		# what actually left the NIC. Every frame sent must have arrived.
+		echo "RESULT tool=vm method=$method batch=$batch packets=$got seconds=0 pps=$pps drops=0" \
+			"accounted=$([ "$got" = "$sent" ] && echo 1 || echo 0)" >>"$f"
+		record "$path" "$method" "$batch" 64 2 "$run" "$f"
+	done
+}
+
+bench_vm
