@@ -7,7 +7,8 @@
 #   make roster SUBMISSIONS="dir1 dir2 ..."   grade many submissions into one CSV
 #   make skels [LAB=NN [TODO=N]]  regenerate skeletons (TODO=N: resume at TODO N)
 #   make skels-check     fail if a committed skeleton differs from its solution
-#   make vm / vm-test    the QEMU guest (hw/qemu)
+#   make vm              build the QEMU guest (hw/qemu)
+#   make vm-test         the labs' tests on QEMU's e1000, in the guest (same table as grade)
 #   make deps / doctor   install packages / check this machine
 include mk/config.mk
 
@@ -53,7 +54,8 @@ vm: deps
 	@$(MAKE) -s -C hw/qemu vm
 
 vm-test: deps
-	@$(MAKE) -s -C hw/qemu test
+	@tools/grade-run --vm-only $(if $(LAB),--lab $(LAB)) $(if $(SOLUTIONS),--solutions) \
+		$(if $(SUBMISSION),--submission $(SUBMISSION))
 
 clean:
 	rm -rf $(BUILD)

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,88 @@ static atomic_int fallback_warned;
 static size_t round_up(size_t n, size_t to)
 {
 	return (n + to - 1) / to * to;
+}
+
+/* ---- lab07: regions mapped for the device by a mapper (see dma_mem.h) ---- */
+
+#define MAX_MAPPED_REGIONS 256
+
+static const struct e1k_dma_mapper *dma_mapper;
+static struct {
+	uintptr_t virt;
+	size_t len;
+	uint64_t iova;
+} mapped[MAX_MAPPED_REGIONS];
+static unsigned mapped_count;
+static pthread_mutex_t mapped_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The size of the region dma_alloc is mapping on this thread right now: the
+ * first translation map_dma_file asks for (its start) maps the whole region. */
+static _Thread_local size_t region_being_allocated;
+
+void e1k_dma_set_mapper(const struct e1k_dma_mapper *mapper)
+{
+	pthread_mutex_lock(&mapped_lock);
+	dma_mapper = mapper;
+	mapped_count = 0;
+	pthread_mutex_unlock(&mapped_lock);
+}
+
+const struct e1k_dma_mapper *e1k_dma_get_mapper(void)
+{
+	return dma_mapper;
+}
+
+int e1k_dma_bus_address(const void *virt, uint64_t *bus, char *err, size_t err_len)
+{
+	uintptr_t v = (uintptr_t)virt;
+	int rc = 0;
+
+	pthread_mutex_lock(&mapped_lock);
+	for (unsigned i = 0; i < mapped_count; i++) {
+		if (v >= mapped[i].virt && v - mapped[i].virt < mapped[i].len) {
+			*bus = mapped[i].iova + (v - mapped[i].virt);
+			pthread_mutex_unlock(&mapped_lock);
+			return 0;
+		}
+	}
+	if (!dma_mapper || region_being_allocated == 0) {
+		snprintf(err, err_len, "%p is not in DMA memory mapped for the device (%s): only "
+			 "memory from e1k_dma_alloc has a bus address", virt,
+			 dma_mapper ? dma_mapper->name : "no mapper");
+		rc = -EFAULT;
+	} else if (mapped_count == MAX_MAPPED_REGIONS) {
+		snprintf(err, err_len, "more than %d DMA regions mapped for the device: free some "
+			 "(rings and pools are a few regions each)", MAX_MAPPED_REGIONS);
+		rc = -ENOSPC;
+	} else {
+		size_t len = region_being_allocated;
+		rc = dma_mapper->map(virt, len, bus, err, err_len);
+		if (rc == 0) {
+			mapped[mapped_count].virt = v;
+			mapped[mapped_count].len = len;
+			mapped[mapped_count].iova = *bus;
+			mapped_count++;
+			region_being_allocated = 0;
+		}
+	}
+	pthread_mutex_unlock(&mapped_lock);
+	return rc;
+}
+
+/* Take the region starting at virt away from the device, if a mapper mapped it. */
+static void unmap_for_device(const void *virt)
+{
+	pthread_mutex_lock(&mapped_lock);
+	for (unsigned i = 0; i < mapped_count; i++) {
+		if (mapped[i].virt == (uintptr_t)virt) {
+			char err[256];
+			if (dma_mapper->unmap(mapped[i].iova, mapped[i].len, err, sizeof(err)) != 0)
+				fprintf(stderr, "bypasslab: %s\n", err);
+			mapped[i] = mapped[--mapped_count];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mapped_lock);
 }
 
 /* Create <dir>/bypasslab-dma-<pid>-<n> with dma->map_size bytes; sets dma->fd
@@ -118,8 +201,10 @@ static int dma_alloc(struct e1k_dma *dma, size_t size, int need_contiguous,
 	dma->huge = page_size == E1K_HUGEPAGE_SIZE;
 	dma->map_size = round_up(size, page_size);
 	rc = create_dma_file(dma, dir, err, err_len);
+	region_being_allocated = dma->map_size;   /* lab07: for a mapper, if one is set */
 	if (rc == 0)
 		rc = map_dma_file(dma, err, err_len);
+	region_being_allocated = 0;
 	if (rc != 0) {
 		e1k_dma_free(dma);
 		return rc;
@@ -160,6 +245,8 @@ int e1k_dma_alloc_pages(struct e1k_dma *dma, size_t size, char *err, size_t err_
 
 void e1k_dma_free(struct e1k_dma *dma)
 {
+	if (dma->virt && dma_mapper)   /* lab07: the device loses access first */
+		unmap_for_device(dma->virt);
 	/* TODO 6: Undo e1k_dma_alloc, also after a failure half-way through it.
 	 *   - munmap(2) dma->virt if it is not NULL (this also unlocks it);
 	 *   - close(2) dma->fd if it is >= 0;

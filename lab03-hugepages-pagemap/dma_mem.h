@@ -67,6 +67,38 @@ int e1k_dma_alloc_pages(struct e1k_dma *dma, size_t size, char *err, size_t err_
 /* Unmap, close and unlink. Safe to call twice, and on a zeroed struct. */
 void e1k_dma_free(struct e1k_dma *dma);
 
+/* ---- lab07: DMA through an IOMMU ----
+ *
+ * Here the device is given physical addresses (pagemap.h). Behind an IOMMU
+ * (lab07: VFIO) it is given IOVAs instead: I/O virtual addresses that the driver
+ * chooses and maps itself, and that the IOMMU translates on every DMA. A backend
+ * that works this way installs a mapper; from then on
+ *   - every new region of e1k_dma_alloc / e1k_dma_alloc_pages is handed to
+ *     mapper->map (when map_dma_file translates its first address), which makes
+ *     it reachable by the device and gives back its IOVA: dma->phys holds it;
+ *   - e1k_virt_to_phys answers with the IOVA of any address inside such a region
+ *     (so the mempool's per-buffer phys and lab04's rings need no change), and
+ *     refuses any other address: the device could not reach it;
+ *   - e1k_dma_free first takes the region away from the device (mapper->unmap).
+ * One mapper per process. NULL, the default, means physical addresses.
+ */
+struct e1k_dma_mapper {
+	const char *name;   /* "vfio" */
+	/* Map [virt, virt + len) for the device; *iova = the address it gets. */
+	int (*map)(const void *virt, size_t len, uint64_t *iova, char *err, size_t err_len);
+	/* Undo map. */
+	int (*unmap)(uint64_t iova, size_t len, char *err, size_t err_len);
+};
+
+/* Install (or with NULL remove) the process's mapper. Changing it forgets the
+ * regions the previous one mapped (their mappings went with it). */
+void e1k_dma_set_mapper(const struct e1k_dma_mapper *mapper);
+const struct e1k_dma_mapper *e1k_dma_get_mapper(void);
+
+/* With a mapper: the device's address (IOVA) of virt. 0, or -EFAULT when virt
+ * is in no region mapped for the device (err says so). e1k_virt_to_phys calls it. */
+int e1k_dma_bus_address(const void *virt, uint64_t *bus, char *err, size_t err_len);
+
 /* ---- where DMA files go (hugetlbfs.c) ---- */
 
 /* Choose the directory for DMA files and its page size, as described above.

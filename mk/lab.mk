@@ -12,6 +12,9 @@
 #   make VARIANT=X SRC=DIR       any other copy (a skeleton, a submission)
 # Outputs go to build/VARIANT/labNN/: liblabNN.a, the programs (main_NAME.c
 # becomes NAME) and the test program test_labNN (tests/*.c, with ASan/UBSan).
+# A lab with tests/vm/*.c also gets test_labNN_vm: its integration tests on QEMU's
+# e1000, run inside the guest (hw/qemu/README.md), built with the guest-side helpers
+# of hw/qemu/vmtest/ against the same variant: `make vm-tests`.
 include $(dir $(lastword $(MAKEFILE_LIST)))config.mk
 
 LAB_DIR      := $(CURDIR)
@@ -31,8 +34,15 @@ LIB_OBJS     := $(patsubst $(SRC)/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 LIB_SAN_OBJS := $(patsubst $(SRC)/%.c,$(OUT)/san/%.o,$(LIB_SRCS))
 PROGS        := $(patsubst $(SRC)/main_%.c,$(OUT)/%,$(PROG_SRCS))
 TEST_OBJS    := $(patsubst $(LAB_DIR)/tests/%.c,$(OUT)/tests/%.o,$(TEST_SRCS))
-TEST_PROG    := $(OUT)/test_lab$(LAB)
+TEST_PROG    := $(if $(TEST_SRCS),$(OUT)/test_lab$(LAB))
 EXTRA_PROG   := $(if $(EXTRA_SRCS),$(OUT)/test_lab$(LAB)_extra)
+
+VM_KIT_DIR   := $(TOP)/hw/qemu/vmtest
+VM_SRCS      := $(wildcard $(LAB_DIR)/tests/vm/*.c)
+VM_KIT_SRCS  := $(wildcard $(VM_KIT_DIR)/*.c)
+VM_OBJS      := $(patsubst $(LAB_DIR)/tests/vm/%.c,$(OUT)/tests/vm/%.o,$(VM_SRCS)) \
+		$(patsubst $(VM_KIT_DIR)/%.c,$(OUT)/vmtest/%.o,$(VM_KIT_SRCS))
+VM_PROG      := $(if $(VM_SRCS),$(OUT)/test_lab$(LAB)_vm)
 
 # Earlier labs: always their reference code, so each lab is graded on its own.
 dep_dir       = $(firstword $(wildcard $(TOP)/lab$(1)-*))
@@ -48,15 +58,21 @@ LAB_CFLAGS   := $(KIT_CFLAGS) -I$(SRC) $(DEP_INCLUDES)
 LIBS         := $(DEP_LIBS) $(SIM_LIB) $(COMMON_LIB) $(LAB_LDLIBS) $(LDLIBS_KIT)
 SAN_LIBS     := $(DEP_SAN_LIBS) $(SIM_SAN_LIB) $(COMMON_SAN_LIB) -lcmocka $(LAB_LDLIBS) $(LDLIBS_KIT)
 
-all: lib $(PROGS) $(TEST_PROG) $(EXTRA_PROG)
+all: lib $(PROGS) $(TEST_PROG) $(EXTRA_PROG) $(VM_PROG)
 lib: $(OUT)/liblab$(LAB).a $(OUT)/liblab$(LAB)-san.a
 progs: $(PROGS)
 tests: $(TEST_PROG) $(EXTRA_PROG)
+vm-tests: $(VM_PROG)
 
 # Run the tests in one process, for a quick look. `make grade LAB=$(LAB)` from
 # the top directory runs them isolated and scores them.
+ifneq ($(TEST_PROG),)
 test: $(TEST_PROG)
 	$(TEST_PROG)
+else
+test:
+	@echo "lab $(LAB): no host tests; its tests run in the QEMU guest (make grade LAB=$(LAB))"
+endif
 
 $(OUT)/liblab$(LAB).a: $(LIB_OBJS) | $(OUT)
 	@rm -f $@
@@ -74,6 +90,12 @@ $(OUT)/san/%.o: $(SRC)/%.c | $(OUT)
 $(OUT)/tests/%.o: $(LAB_DIR)/tests/%.c | $(OUT)
 	@mkdir -p $(dir $@)
 	$(CC) $(LAB_CFLAGS) -I$(LAB_DIR)/tests $(SAN_FLAGS) -MMD -MP -c $< -o $@
+$(OUT)/tests/vm/%.o: $(LAB_DIR)/tests/vm/%.c | $(OUT)
+	@mkdir -p $(dir $@)
+	$(CC) $(LAB_CFLAGS) -I$(LAB_DIR)/tests -I$(VM_KIT_DIR) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+$(OUT)/vmtest/%.o: $(VM_KIT_DIR)/%.c | $(OUT)
+	@mkdir -p $(dir $@)
+	$(CC) $(KIT_CFLAGS) -I$(VM_KIT_DIR) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 $(OUT)/extra/%.o: $(EXTRA_TESTS)/lab$(LAB)/%.c | $(OUT)
 	@mkdir -p $(dir $@)
 	$(CC) $(LAB_CFLAGS) -I$(LAB_DIR)/tests $(SAN_FLAGS) -MMD -MP -c $< -o $@
@@ -81,8 +103,15 @@ $(OUT)/extra/%.o: $(EXTRA_TESTS)/lab$(LAB)/%.c | $(OUT)
 $(PROGS): $(OUT)/%: $(OUT)/obj/main_%.o $(OUT)/liblab$(LAB).a deps
 	$(CC) $(CFLAGS) $< $(OUT)/liblab$(LAB).a $(LIBS) -o $@
 
+ifneq ($(TEST_PROG),)
 $(TEST_PROG): $(TEST_OBJS) $(OUT)/liblab$(LAB)-san.a deps
 	$(CC) $(SAN_FLAGS) $(TEST_OBJS) $(OUT)/liblab$(LAB)-san.a $(SAN_LIBS) -o $@
+endif
+
+ifneq ($(VM_PROG),)
+$(VM_PROG): $(VM_OBJS) $(OUT)/liblab$(LAB)-san.a deps
+	$(CC) $(SAN_FLAGS) $(VM_OBJS) $(OUT)/liblab$(LAB)-san.a $(SAN_LIBS) -o $@
+endif
 
 $(OUT)/test_lab$(LAB)_extra: $(patsubst $(EXTRA_TESTS)/lab$(LAB)/%.c,$(OUT)/extra/%.o,$(EXTRA_SRCS)) $(OUT)/liblab$(LAB)-san.a deps
 	$(CC) $(SAN_FLAGS) $(filter %.o,$^) $(OUT)/liblab$(LAB)-san.a $(SAN_LIBS) -o $@
@@ -100,5 +129,5 @@ clean:
 	rm -rf $(OUT)
 
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)
-.PHONY: all lib progs tests test deps clean
+.PHONY: all lib progs tests vm-tests test deps clean
 .SECONDARY:

@@ -17,12 +17,35 @@
 
 #include "e1k_pci.h"
 
+struct e1k_backend;
+
 struct e1k_dev {
 	struct e1k_pci pci;
 	volatile uint8_t *bar0;
 	size_t bar0_len;
 	uint8_t mac[6];
 	int irq_fd;            /* UIO interrupt file (e1k_irq.h), or -1 */
+	const struct e1k_backend *backend;  /* NULL: UIO + sysfs (this lab); lab07: VFIO */
+	void *backend_data;                 /* the backend's own state */
+};
+
+/*
+ * lab07: another way in. e1k_open() reaches the device through sysfs and UIO.
+ * A backend that opens it differently (lab07: VFIO) fills the same struct
+ * e1k_dev -- bar0 mapped, pci.config_fd/config_offset pointing at config space --
+ * and sets dev->backend. Everything that only uses bar0 and config space (reset,
+ * link, MAC, statistics, lab04's rings, lab05's bursts) then runs unchanged; the
+ * few operations that differ ask the backend:
+ *
+ *   e1k_irq_open/wait/ack (e1k_irq.h)   -> irq_open / irq_wait / irq_ack
+ *   e1k_close                           -> close
+ */
+struct e1k_backend {
+	const char *name;                                                /* "vfio" */
+	int (*irq_open)(struct e1k_dev *dev, char *err, size_t err_len);
+	int (*irq_wait)(struct e1k_dev *dev, int timeout_ms, uint32_t *count);
+	uint32_t (*irq_ack)(struct e1k_dev *dev);
+	void (*close)(struct e1k_dev *dev);
 };
 
 /* Open the device at `where` (PCI address or directory), enable memory space and

@@ -23,7 +23,7 @@
 
 #include "e1k_dev.h"
 
-/* Open the device's interrupt file: <dir>/irq if it exists (simulated NIC),
+/* Open the device's interrupt file: <dir>/irq if it is a FIFO (simulated NIC),
  * else /dev/uioN for the N under <dir>/uio/. 0 or -errno with err. */
 int e1k_irq_open(struct e1k_dev *dev, char *err, size_t err_len);
 

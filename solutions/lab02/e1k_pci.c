@@ -160,14 +160,14 @@ int e1k_pci_open(struct e1k_pci *pci, const char *where, char *err, size_t err_l
 int e1k_pci_read16(struct e1k_pci *pci, unsigned offset, uint16_t *value)
 {
 	/* Config space is little endian (PCI 3.0 6.1); so is x86. */
-	if (pread(pci->config_fd, value, 2, offset) != 2)
+	if (pread(pci->config_fd, value, 2, (off_t)(pci->config_offset + offset)) != 2)
 		return -EIO;
 	return 0;
 }
 
 int e1k_pci_write16(struct e1k_pci *pci, unsigned offset, uint16_t value)
 {
-	if (pwrite(pci->config_fd, &value, 2, offset) != 2)
+	if (pwrite(pci->config_fd, &value, 2, (off_t)(pci->config_offset + offset)) != 2)
 		return -EIO;
 	return 0;
 }

@@ -22,6 +22,8 @@
 struct e1k_pci {
 	char dir[PATH_MAX];     /* the device directory */
 	int config_fd;          /* the open config file, or -1 */
+	uint64_t config_offset; /* where config space starts in config_fd: 0 for sysfs'
+				 * `config`; lab07's VFIO device fd puts it elsewhere */
 	uint16_t vendor;
 	uint16_t device;
 	const char *model;      /* "82540EM", ... */
@@ -41,7 +43,8 @@ int e1k_pci_open(struct e1k_pci *pci, const char *where, char *err, size_t err_l
  * keeping its other bits. Returns 0 or -errno. */
 int e1k_pci_enable(struct e1k_pci *pci, char *err, size_t err_len);
 
-/* 16-bit config space access at an even offset. 0 or -errno. */
+/* 16-bit config space access at an even offset (at config_offset + offset in
+ * config_fd). 0 or -errno. */
 int e1k_pci_read16(struct e1k_pci *pci, unsigned offset, uint16_t *value);
 int e1k_pci_write16(struct e1k_pci *pci, unsigned offset, uint16_t value);
 
