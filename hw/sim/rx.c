@@ -157,16 +157,74 @@ static bool rx_accept(struct nicsim *dev, const uint8_t *dst)
 	return (rctl & E1K_RCTL_UPE) != 0;
 }
 
-static void rx_stats_good(struct nicsim *dev, const uint8_t *frame, uint32_t len)
+/* SDM 13.7: TPR and TOR count every frame that reached the MAC (n at once). */
+static void rx_stats_offered(struct nicsim *dev, uint32_t len, uint64_t n)
+{
+	stat_add(dev, E1K_TPR, n);
+	stat_add64(dev, E1K_TORL, n * ((len < ETH_MIN ? ETH_MIN : len) + FCS_LEN));
+}
+
+/* SDM 13.7: the counters of good frames, for n frames of len bytes that share
+ * their destination address (one frame, or a generator burst). */
+static void rx_stats_good(struct nicsim *dev, const uint8_t *frame, uint32_t len, uint64_t n)
 {
 	uint32_t wire = len + FCS_LEN;
 
-	stat_add(dev, E1K_GPRC, 1);
-	stat_add64(dev, E1K_GORCL, wire);
+	stat_add(dev, E1K_GPRC, n);
+	stat_add64(dev, E1K_GORCL, n * wire);
 	stat_add(dev, wire <= 64 ? E1K_PRC64 : wire <= 127 ? E1K_PRC127 : wire <= 255 ? E1K_PRC255 :
-		 wire <= 511 ? E1K_PRC511 : wire <= 1023 ? E1K_PRC1023 : E1K_PRC1522, 1);
+		 wire <= 511 ? E1K_PRC511 : wire <= 1023 ? E1K_PRC1023 : E1K_PRC1522, n);
 	if (frame[0] & 1)
-		stat_add(dev, memcmp(frame, "\xff\xff\xff\xff\xff\xff", 6) == 0 ? E1K_BPRC : E1K_MPRC, 1);
+		stat_add(dev, memcmp(frame, "\xff\xff\xff\xff\xff\xff", 6) == 0 ? E1K_BPRC : E1K_MPRC, n);
+}
+
+/* Interrupts after frames that used `used` descriptors (SDM 3.2.7): RXT0 now or
+ * after the RDTR/RADV delay, RXDMT0 when the free descriptors fall to the
+ * RCTL.RDMTS fraction of the ring. Once per frame or once per burst: the causes
+ * are level-like bits in ICR, so raising them once for a burst is the same. */
+static void rx_signal(struct nicsim *dev, uint32_t used)
+{
+	uint32_t free_now = rx_free_descriptors(dev);
+	uint32_t shift = 1 + ((dev->rctl & E1K_RCTL_RDMTS_MASK) >> E1K_RCTL_RDMTS_SHIFT);
+	uint32_t threshold = dev->rx.count >> shift;
+
+	if (dev->rdtr == 0) {
+		raise_cause(dev, E1K_ICR_RXT0);
+	} else {
+		uint64_t t = now_ns();
+		dev->rx_timer_due_ns = t + (uint64_t)dev->rdtr * 1024;
+		if (dev->radv && !dev->rx_abs_due_ns)
+			dev->rx_abs_due_ns = t + (uint64_t)dev->radv * 1024;
+	}
+	if (free_now <= threshold && free_now + used > threshold)
+		raise_cause(dev, E1K_ICR_RXDMT0);
+}
+
+static struct e1k_rx_desc *rx_desc(struct nicsim *dev, uint32_t index)
+{
+	return (struct e1k_rx_desc *)(dev->rx.va + (size_t)index * 16);
+}
+
+/* Queue the write-back of descriptor `index`. Like a real NIC the device writes
+ * descriptors back in bursts (rx_writeback), each one whole - fields, then DD -
+ * so the driver's core sees its cache line written once per burst. */
+static void rx_queue_writeback(struct nicsim *dev, uint32_t index, uint32_t length,
+			       uint8_t errors, uint8_t status)
+{
+	struct rx_wb_entry *e = &dev->rx_wb[dev->rx_wb_count];
+
+	e->index = index;
+	e->length = (uint16_t)length;
+	e->errors = errors;
+	e->status = status;
+	if (++dev->rx_wb_count == RX_WB_MAX)
+		rx_writeback(dev);
+}
+
+static void rx_advance_head(struct nicsim *dev)
+{
+	if (++dev->rx.head == dev->rx.count)
+		dev->rx.head = 0;
 }
 
 /* Write one frame into the ring. Returns false (nothing written) if the ring lacks
@@ -195,7 +253,7 @@ static bool rx_store(struct nicsim *dev, const uint8_t *frame, uint32_t len, uin
 		frame = with_fcs;
 	}
 	for (uint32_t i = 0; i < need; i++) {
-		struct e1k_rx_desc *d = (struct e1k_rx_desc *)(r->va + (size_t)r->head * 16);
+		struct e1k_rx_desc *d = rx_desc(dev, r->head);
 		uint32_t piece = stored - done < bsize ? stored - done : bsize;
 		bool last = i + 1 == need;
 		uint64_t addr = d->addr;
@@ -213,58 +271,90 @@ static bool rx_store(struct nicsim *dev, const uint8_t *frame, uint32_t len, uin
 		}
 		if (buf)
 			memcpy(buf, frame + done, piece);
-		d->length = (uint16_t)(refused ? 0 : piece);
-		d->checksum = 0;
-		d->errors = last ? (uint8_t)(refused ? E1K_RXD_ERR_RXE : errors) : 0;
-		d->special = 0;
-		/* Status last: DD tells the driver everything else is in place. Like a
-		 * real NIC the device writes statuses back in bursts (rx_writeback). */
-		dev->rx_wb[dev->rx_wb_count].index = r->head;
-		dev->rx_wb[dev->rx_wb_count].status = status;
-		if (++dev->rx_wb_count == RX_WB_MAX)
-			rx_writeback(dev);
+		rx_queue_writeback(dev, r->head, refused ? 0 : piece,
+				   last ? (uint8_t)(refused ? E1K_RXD_ERR_RXE : errors) : 0, status);
 		done += piece;
-		if (++r->head == r->count)
-			r->head = 0;
+		rx_advance_head(dev);
 	}
 	if (refused) {
 		count(&dev->cnt.rx_drop_dma_refused, 1);
 		return true;
 	}
 	count(&dev->cnt.rx_delivered, 1);
-	rx_stats_good(dev, frame, len);
-
-	/* Interrupts (SDM 3.2.7): RXT0 now or after the RDTR/RADV delay, RXDMT0 when
-	 * the free descriptors fall to the RCTL.RDMTS fraction of the ring. */
-	{
-		uint32_t rdtr = dev->rdtr;
-		uint32_t free_now = rx_free_descriptors(dev);
-		uint32_t shift = 1 + ((dev->rctl & E1K_RCTL_RDMTS_MASK) >> E1K_RCTL_RDMTS_SHIFT);
-		uint32_t threshold = r->count >> shift;
-
-		if (rdtr == 0) {
-			raise_cause(dev, E1K_ICR_RXT0);
-		} else {
-			uint64_t t = now_ns();
-			uint32_t radv = dev->radv;
-			dev->rx_timer_due_ns = t + (uint64_t)rdtr * 1024;
-			if (radv && !dev->rx_abs_due_ns)
-				dev->rx_abs_due_ns = t + (uint64_t)radv * 1024;
-		}
-		if (free_now <= threshold && free_now + need > threshold)
-			raise_cause(dev, E1K_ICR_RXDMT0);
-	}
+	rx_stats_good(dev, frame, len, 1);
+	rx_signal(dev, need);
 	return true;
 }
 
-/* Make the pending descriptor statuses (DD) visible, oldest first. */
+/* Write the queued descriptors back, oldest first: length and errors, then the
+ * status with DD, so a driver that reads DD first and the rest after a read
+ * barrier sees a complete descriptor (SDM 3.2.3). */
 void rx_writeback(struct nicsim *dev)
 {
 	for (uint32_t i = 0; i < dev->rx_wb_count; i++) {
-		struct e1k_rx_desc *d = (struct e1k_rx_desc *)(dev->rx.va + (size_t)dev->rx_wb[i].index * 16);
-		__atomic_store_n(&d->status, dev->rx_wb[i].status, __ATOMIC_RELEASE);
+		const struct rx_wb_entry *e = &dev->rx_wb[i];
+		struct e1k_rx_desc *d = rx_desc(dev, e->index);
+
+		d->length = e->length;
+		d->checksum = 0;
+		d->errors = e->errors;
+		d->special = 0;
+		__atomic_store_n(&d->status, e->status, __ATOMIC_RELEASE);
 	}
 	dev->rx_wb_count = 0;
+}
+
+/* ---- the generator's fast path (see sim.h) ----
+ * rx_offer() decides per frame: enabled? link? bus master? oversize? filter?
+ * FIFO? FCS? For a burst of generator frames every answer is the same for each
+ * frame (only the payload differs, and registers change only between device
+ * loops), so rx_burst_begin() asks once and the burst skips straight to the copy.
+ * Anything unusual (faults, FCS in the buffer, multi-buffer frames, a FIFO with
+ * older frames) returns 0 and the caller uses the per-frame path. */
+uint32_t rx_burst_begin(struct nicsim *dev, const uint8_t *frame, uint32_t len, uint32_t want)
+{
+	uint32_t n;
+
+	if (!(dev->rctl & E1K_RCTL_EN) || !dev->link_up || !dev->bus_master)
+		return 0;              /* rx_offer counts each drop reason */
+	if (dev->rx_fifo_bytes)
+		return 0;              /* older frames wait in the FIFO: keep their order */
+	if (!(dev->rctl & E1K_RCTL_SECRC))
+		return 0;              /* the FCS would differ per frame: rx_store computes it */
+	if (len < ETH_MIN || len > ETH_MAX || len > dev->rx_buf_size)
+		return 0;              /* padding, oversize, or more than one buffer per frame */
+	if (!rx_ready(dev) || !rx_accept(dev, frame))
+		return 0;
+	n = rx_free_descriptors(dev);
+	if (n > want)
+		n = want;
+	return n;
+}
+
+uint8_t *rx_burst_buffer(struct nicsim *dev, uint32_t len)
+{
+	/* A lookup in this burst rescanned the DMA files and unmapped some: the ring
+	 * pointer may be stale. Stop; rx_offer() checks the ring again (rx_ready). */
+	if (dev->rx.generation != dev->dma.generation)
+		return NULL;
+	return dma_fast(&dev->dma, rx_desc(dev, dev->rx.head)->addr, len);
+}
+
+void rx_burst_commit(struct nicsim *dev, uint32_t len)
+{
+	rx_queue_writeback(dev, dev->rx.head, len, 0, E1K_RXD_STAT_DD | E1K_RXD_STAT_EOP);
+	rx_advance_head(dev);
+}
+
+void rx_burst_end(struct nicsim *dev, const uint8_t *frame, uint32_t len, uint32_t n)
+{
+	if (n == 0)
+		return;
+	count(&dev->cnt.rx_offered, n);
+	count(&dev->cnt.rx_delivered, n);
+	rx_stats_offered(dev, len, n);
+	rx_stats_good(dev, frame, len, n);
+	rx_signal(dev, n);
 }
 
 void rx_timers(struct nicsim *dev, uint64_t now)
@@ -333,8 +423,7 @@ void rx_offer(struct nicsim *dev, const uint8_t *frame, uint32_t len, bool fcs_b
 		count(&dev->cnt.rx_drop_no_dma, 1);
 		return;
 	}
-	stat_add(dev, E1K_TPR, 1);
-	stat_add64(dev, E1K_TORL, (len < ETH_MIN ? ETH_MIN : len) + FCS_LEN);
+	rx_stats_offered(dev, len, 1);
 	if (len < ETH_MIN) {   /* the wire pads short frames (QEMU does the same) */
 		memcpy(padded, frame, len);
 		memset(padded + len, 0, ETH_MIN - len);

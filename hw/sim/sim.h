@@ -123,6 +123,13 @@ struct ring {                    /* cached view of one descriptor ring */
 	bool usable;                 /* ring can be used for DMA now */
 };
 
+struct rx_wb_entry {             /* one RX descriptor waiting for its write-back */
+	uint32_t index;
+	uint16_t length;
+	uint8_t errors;
+	uint8_t status;
+};
+
 struct dd_delay {                /* a TX DD write-back waiting for the fault delay */
 	uint64_t due_ns;
 	uint32_t index;
@@ -176,8 +183,8 @@ struct nicsim {
 	uint8_t ra_cache[E1K_RA_COUNT][6];
 	bool ra_valid[E1K_RA_COUNT];
 	uint32_t rdtr, radv;         /* RDTR/RADV as of the current burst */
-	struct { uint32_t index; uint8_t status; } rx_wb[RX_WB_MAX];
-	uint32_t rx_wb_count;        /* statuses waiting for rx_writeback() */
+	struct rx_wb_entry rx_wb[RX_WB_MAX];
+	uint32_t rx_wb_count;        /* descriptors waiting for rx_writeback() */
 	struct frame_queue rx_fifo;  /* frames waiting for RX descriptors (device-local) */
 	uint32_t rx_fifo_bytes;
 	uint8_t tx_frame[NICSIM_FRAME_MAX];
@@ -254,6 +261,15 @@ void rx_offer(struct nicsim *dev, const uint8_t *frame, uint32_t len, bool fcs_b
 void rx_drain(struct nicsim *dev);
 void rx_refresh_filters(struct nicsim *dev);
 void rx_writeback(struct nicsim *dev);
+/* The generator's fast path (wire.c): a burst of frames that differ only in their
+ * payload. rx_burst_begin() says how many of `want` may skip the per-frame checks
+ * (0: use rx_offer for each); then per frame rx_burst_buffer() (NULL: stop, let
+ * rx_offer report the bad address), fill it, rx_burst_commit(); rx_burst_end()
+ * does the accounting of the n frames stored. */
+uint32_t rx_burst_begin(struct nicsim *dev, const uint8_t *frame, uint32_t len, uint32_t want);
+uint8_t *rx_burst_buffer(struct nicsim *dev, uint32_t len);
+void rx_burst_commit(struct nicsim *dev, uint32_t len);
+void rx_burst_end(struct nicsim *dev, const uint8_t *frame, uint32_t len, uint32_t n);
 void rx_timers(struct nicsim *dev, uint64_t now);
 uint32_t rx_free_descriptors(struct nicsim *dev);
 void rx_flush_fifo(struct nicsim *dev, uint64_t *drop_counter);

@@ -44,6 +44,13 @@ static void test_generator_count_and_sequence(void **state)
 	assert_int_equal(c.gen_frames, 100);
 	assert_int_equal(c.rx_delivered, 100);
 	t_assert_accounted(t);
+	/* The generator's fast path counts per burst: the totals must be exact. */
+	assert_int_equal(tdrv_rd(&t->drv, E1K_TPR), 100);
+	assert_int_equal(tdrv_rd(&t->drv, E1K_TORL), 100 * 64);
+	assert_int_equal(tdrv_rd(&t->drv, E1K_GPRC), 100);
+	assert_int_equal(tdrv_rd(&t->drv, E1K_GORCL), 100 * 64);
+	assert_int_equal(tdrv_rd(&t->drv, E1K_PRC64), 100);
+	assert_true(tdrv_rd(&t->drv, E1K_ICR) & E1K_ICR_RXT0);
 }
 
 static int setup_sink(void **state)
@@ -69,6 +76,11 @@ static void test_sink_counts_and_checks_sequence(void **state)
 	assert_int_equal(c.sink_frames, 5);
 	assert_int_equal(c.sink_seq_errors, 1);
 	assert_int_equal(c.tx_frames, 5);
+	/* TX statistics are tallied per burst: the totals must be exact. */
+	assert_int_equal(tdrv_rd(&t->drv, E1K_GPTC), 5);
+	assert_int_equal(tdrv_rd(&t->drv, E1K_TPT), 5);
+	assert_int_equal(tdrv_rd(&t->drv, E1K_GOTCL), 5 * 64);
+	assert_int_equal(tdrv_rd(&t->drv, E1K_PTC64), 5);
 }
 
 static char pcap_path[64];
