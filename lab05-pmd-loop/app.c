@@ -23,6 +23,7 @@ int app_opt(struct app_opts *o, int opt, const char *arg)
 	switch (opt) {
 	case 'D': o->dev = arg; return 1;
 	case 'S': o->sim = arg; return 1;
+	case 'V': o->vfio = 1; return 1;
 	case 'p': rc = kit_parse_u64(o->tool, "--cpu", arg, 0, 1023, &o->cpu); break;
 	case 'R': rc = kit_parse_u64(o->tool, "--ring", arg, 8, 4096, &o->ring); break;
 	case 'b': rc = kit_parse_u64(o->tool, "--burst", arg, 1, E1K_BURST_MAX, &o->burst); break;
@@ -53,7 +54,12 @@ int app_open_port(struct app_opts *o, struct e1k_port *p, const char *allowed_si
 		fprintf(stderr, "%s: --dev and --sim exclude each other: a device, or a simulated one\n", o->tool);
 		return -1;
 	}
+	if (o->vfio && !o->dev) {
+		fprintf(stderr, "%s: --vfio needs --dev (a PCI address bound to vfio-pci)\n", o->tool);
+		return -1;
+	}
 	cfg.where = o->dev;
+	cfg.vfio = o->vfio;
 	cfg.sim = default_sim;
 	if (o->sim) {
 		/* Whole-word match in the comma-separated list of allowed names. */

@@ -20,6 +20,7 @@ struct app_opts {
 	const char *tool;
 	const char *dev;          /* --dev, or NULL */
 	const char *sim;          /* --sim backend name, or NULL */
+	int vfio;                 /* --vfio: open --dev through VFIO (lab07) */
 	uint64_t cpu;
 	uint64_t ring;
 	uint64_t burst;
@@ -31,7 +32,7 @@ struct app_opts {
 
 void app_opts_default(struct app_opts *o, const char *tool);
 
-/* Handle one of the shared options (getopt_long codes 'D' dev, 'S' sim, 'p' cpu,
+/* Handle one of the shared options (getopt_long codes 'D' dev, 'V' vfio, 'S' sim, 'p' cpu,
  * 'R' ring, 'b' burst, 't' duration, 'c' count, 'r' rate, 's' size).
  * 1 handled, 0 not a shared option, -1 bad value (message printed). */
 int app_opt(struct app_opts *o, int opt, const char *arg);

@@ -41,6 +41,7 @@ struct e1k_nic_stats {
 
 struct e1k_port_config {
 	const char *where;          /* PCI address or device directory; NULL: start a simulated NIC */
+	int vfio;                   /* 1: open `where` through VFIO (lab07's e1k_open_vfio) */
 	enum nicsim_backend sim;    /* with where == NULL */
 	int sim_cpu;                /* CPU for the simulated NIC's thread (-1: not pinned) */
 	uint64_t sim_rate_pps;      /* generator backend: paced rate (0 = never drop) */

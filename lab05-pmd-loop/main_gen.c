@@ -26,6 +26,7 @@ static void usage(void)
 		"usage: " TOOL " (--sim sink|loopback | --dev WHERE) [options]\n"
 		"  --sim sink       a simulated NIC in this process whose wire consumes and checks the frames\n"
 		"  --dev WHERE      a PCI address or a device directory (nicsim daemon, QEMU, real NIC)\n"
+		"  --vfio           open --dev through VFIO (lab07) instead of UIO + pagemap\n"
 		"  --count N        frames to send (default 1000000 unless --duration)\n"
 		"  --duration S     stop after S seconds\n"
 		"  --rate PPS       frames per second (default: as fast as the ring takes them)\n"
@@ -38,6 +39,7 @@ int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "sim", required_argument, NULL, 'S' }, { "dev", required_argument, NULL, 'D' },
+		{ "vfio", no_argument, NULL, 'V' },
 		{ "count", required_argument, NULL, 'c' }, { "duration", required_argument, NULL, 't' },
 		{ "rate", required_argument, NULL, 'r' }, { "size", required_argument, NULL, 's' },
 		{ "burst", required_argument, NULL, 'b' }, { "ring", required_argument, NULL, 'R' },

@@ -31,6 +31,7 @@ static void usage(void)
 		"  --sim tap        a simulated NIC whose wire is a TAP interface, moved into a new\n"
 		"                   network namespace with address 198.18.0.1/24 (needs root)\n"
 		"  --dev WHERE      a PCI address or a device directory\n"
+		"  --vfio           open --dev through VFIO (lab07) instead of UIO + pagemap\n"
 		"  --ip ADDR        the address to answer for, in 198.18.0.0/15 (default 198.18.0.2)\n"
 		"  --ping N         with --sim tap: run `ping -c N` from the namespace, then stop\n"
 		"  --duration S     stop after S seconds (default: --ping's end, or Ctrl-C)\n"
@@ -49,6 +50,7 @@ int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "sim", required_argument, NULL, 'S' }, { "dev", required_argument, NULL, 'D' },
+		{ "vfio", no_argument, NULL, 'V' },
 		{ "ip", required_argument, NULL, 'I' }, { "ping", required_argument, NULL, 'g' },
 		{ "duration", required_argument, NULL, 't' }, { "burst", required_argument, NULL, 'b' },
 		{ "cpu", required_argument, NULL, 'p' }, { "ring", required_argument, NULL, 'R' },

@@ -27,6 +27,7 @@ static void usage(void)
 		"                   with --ports 2, port 1's wire consumes and checks them\n"
 		"  --ports 1|2      reflect on one port (default), or forward port 0 -> port 1\n"
 		"  --dev WHERE      port 0: a PCI address or device directory; --dev2 WHERE: port 1\n"
+		"  --vfio           open --dev through VFIO (lab07) instead of UIO + pagemap\n"
 		"  --burst B        frames per burst, 1..256 (default 32)\n"
 		"  --count N        with --sim: the generator sends N frames, then stop\n"
 		"  --duration S     stop after S seconds\n"
@@ -38,6 +39,7 @@ int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "sim", required_argument, NULL, 'S' }, { "dev", required_argument, NULL, 'D' },
+		{ "vfio", no_argument, NULL, 'V' },
 		{ "dev2", required_argument, NULL, '2' }, { "ports", required_argument, NULL, 'P' },
 		{ "burst", required_argument, NULL, 'b' }, { "count", required_argument, NULL, 'c' },
 		{ "duration", required_argument, NULL, 't' }, { "rate", required_argument, NULL, 'r' },

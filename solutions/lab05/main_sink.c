@@ -27,6 +27,7 @@ static void usage(void)
 		"usage: " TOOL " (--sim generator | --dev WHERE) [options]\n"
 		"  --sim generator  a simulated NIC in this process whose wire generates kit frames\n"
 		"  --dev WHERE      a PCI address or a device directory (nicsim daemon, QEMU, real NIC)\n"
+		"  --vfio           open --dev through VFIO (lab07) instead of UIO + pagemap\n"
 		"  --burst B        frames per e1k_rx_burst, 1..256 (default 32)\n"
 		"  --count N        stop after N frames (with --sim: the model sends exactly N)\n"
 		"  --expect N       frames the sender sent (loss accounting with --dev)\n"
@@ -44,6 +45,7 @@ int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "sim", required_argument, NULL, 'S' }, { "dev", required_argument, NULL, 'D' },
+		{ "vfio", no_argument, NULL, 'V' },
 		{ "burst", required_argument, NULL, 'b' }, { "count", required_argument, NULL, 'c' },
 		{ "expect", required_argument, NULL, 'e' }, { "duration", required_argument, NULL, 't' },
 		{ "idle-ms", required_argument, NULL, 'i' }, { "rate", required_argument, NULL, 'r' },
