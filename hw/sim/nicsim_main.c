@@ -68,7 +68,8 @@ static void path_in(char *out, size_t len, const char *dir, const char *name)
 	snprintf(out, len, "%s/%s", dir, name);
 }
 
-static void write_status(const char *dir, struct nicsim *dev, const char *backend)
+static void write_status(const char *dir, struct nicsim *dev, const char *backend,
+			 const uint8_t mac[6])
 {
 	struct nicsim_counters c;
 	char path[4200], tmp[4300];
@@ -80,7 +81,8 @@ static void write_status(const char *dir, struct nicsim *dev, const char *backen
 	if (!f)
 		return;
 	nicsim_get_counters(dev, &c);
-	fprintf(f, "pid %d\nbackend %s\n", (int)getpid(), backend);
+	fprintf(f, "pid %d\nbackend %s\nmac %02x:%02x:%02x:%02x:%02x:%02x\n", (int)getpid(), backend,
+		mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	fprintf(f, "rx_offered %llu\nrx_delivered %llu\nrx_pending %llu\n",
 		(unsigned long long)c.rx_offered, (unsigned long long)c.rx_delivered,
 		(unsigned long long)c.rx_pending);
@@ -125,6 +127,7 @@ static int read_pid(const char *dir)
 static int run(const char *dir, const char *peer_dir, struct nicsim_config *cfg, const char *backend)
 {
 	struct nicsim *dev = NULL, *peer = NULL;
+	uint8_t peer_mac[6] = { 0 };
 	char err[512], path[4200];
 	struct sigaction sa;
 	FILE *f;
@@ -139,6 +142,20 @@ static int run(const char *dir, const char *peer_dir, struct nicsim_config *cfg,
 			fprintf(stderr, "nicsim: the pair backend needs --peer-dir DIR2 for port 1\n");
 			return 2;
 		}
+		/* The default MACs follow the kit's default flow (common/frame.h:
+		 * 02:..:01 -> 02:..:02), so a generator on port 0 reaches port 1's
+		 * filter; port 1 answers back to port 0's address. */
+		static const uint8_t port0[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+		static const uint8_t port1[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+		struct nicsim_config defaults;
+		nicsim_config_default(&defaults);
+		if (memcmp(cfg->mac, defaults.mac, 6) == 0) {
+			memcpy(cfg->mac, port0, 6);
+			memcpy(c1.mac, port1, 6);
+		}
+		if (memcmp(cfg->mac, c1.mac, 6) == 0)
+			c1.mac[5] ^= 0x01;   /* as nicsim_start_pair does: two ports, two addresses */
+		memcpy(peer_mac, c1.mac, 6);
 		if (nicsim_start_pair(dir, cfg, peer_dir, &c1, &dev, &peer, err, sizeof(err)) != 0)
 			dev = NULL;
 	} else {
@@ -155,12 +172,22 @@ static int run(const char *dir, const char *peer_dir, struct nicsim_config *cfg,
 		fclose(f);
 	}
 	fprintf(stderr, "nicsim: device at %s (backend %s), pid %d\n", dir, backend, (int)getpid());
+	if (peer) {
+		path_in(path, sizeof(path), peer_dir, "nicsim.pid");
+		f = fopen(path, "w");
+		if (f) {
+			fprintf(f, "%d\n", (int)getpid());
+			fclose(f);
+		}
+	}
 	while (!stop_requested) {
 		struct timespec ts = { 0, 250000000 };
-		write_status(dir, dev, backend);
+		write_status(dir, dev, backend, cfg->mac);
+		if (peer)
+			write_status(peer_dir, peer, backend, peer_mac);
 		nanosleep(&ts, NULL);
 	}
-	write_status(dir, dev, backend);
+	write_status(dir, dev, backend, cfg->mac);
 	path_in(path, sizeof(path), dir, "nicsim.status");
 	f = fopen(path, "r");
 	if (f) {           /* final figures to our output before the files go */
@@ -172,6 +199,12 @@ static int run(const char *dir, const char *peer_dir, struct nicsim_config *cfg,
 	unlink(path);
 	path_in(path, sizeof(path), dir, "nicsim.pid");
 	unlink(path);
+	if (peer) {
+		path_in(path, sizeof(path), peer_dir, "nicsim.status");
+		unlink(path);
+		path_in(path, sizeof(path), peer_dir, "nicsim.pid");
+		unlink(path);
+	}
 	nicsim_stop(peer);
 	nicsim_stop(dev);
 	return 0;
