@@ -32,7 +32,7 @@ static void usage(void)
 		"  --sim            start a simulated 82540EM in this process (generator backend)\n"
 		"  --device DEV     use a device: a PCI address or a device directory\n"
 		"  --count N        frames to receive (default 1000000)\n"
-		"  --ring N         RX descriptors (default 256)\n"
+		"  --ring N         RX descriptors (default 512, as lab05's programs)\n"
 		"  --cpu N          pin the driver to CPU N (default 0); the simulated NIC gets the other\n");
 }
 
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 	};
 	const char *device = NULL;
 	int use_sim = 0, opt;
-	uint64_t count = 1000000, ring = 256, cpu = 0;
+	uint64_t count = 1000000, ring = 512, cpu = 0;
 	char err[512];
 
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -94,7 +94,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, TOOL ": %s\n", err);
 		goto out_sim;
 	}
-	pool = e1k_mempool_create((unsigned)ring * 2, 2048, err, sizeof(err));
+	/* The same ring and pool sizes as lab05's programs (e1k_port: rx + tx + 2048
+	 * buffers), so the two labs are compared with the same memory footprint. */
+	pool = e1k_mempool_create((unsigned)ring * 2 + 2048, 2048, err, sizeof(err));
 	if (!pool || e1k_rx_ring_init(&dev, &rx, (unsigned)ring, pool, err, sizeof(err)) != 0) {
 		fprintf(stderr, TOOL ": %s\n", err);
 		goto out_dev;

@@ -63,7 +63,7 @@ unsigned e1k_rx_burst(struct e1k_dev *dev, struct e1k_rx_ring *rx, struct e1k_bu
 	 * Read: SDM 3.2.3.1 (status bits). */
 	unsigned done = 0;
 	// BEGIN SOLUTION 1
-	for (unsigned i = rx->next; done < n; i = (i + 1) % rx->size) {
+	for (unsigned i = rx->next; done < n; i = i + 1 == rx->size ? 0 : i + 1) {
 		uint8_t status = rx->desc[i].status;
 		if ((status & (E1K_RXD_STAT_DD | E1K_RXD_STAT_EOP)) != (E1K_RXD_STAT_DD | E1K_RXD_STAT_EOP))
 			break;
@@ -118,7 +118,7 @@ unsigned e1k_rx_burst(struct e1k_dev *dev, struct e1k_rx_ring *rx, struct e1k_bu
 			rx->packets++;
 			rx->bytes += frame->len;
 		}
-		rx->next = (i + 1) % rx->size;
+		rx->next = i + 1 == rx->size ? 0 : i + 1;   /* no division on the hot path */
 	}
 	if (used < nfresh)
 		e1k_buf_free_bulk(fresh + used, nfresh - used);
