@@ -63,8 +63,10 @@ int e1k_reset(struct e1k_dev *dev, char *err, size_t err_len)
 	 *   3. Set CTRL.RST (bit 26, SDM 13.4.1; keep CTRL's other bits), wait at
 	 *      least 5 ms, then poll until the bit reads 0 again, giving up after
 	 *      100 ms with -ETIMEDOUT and a message.
-	 *   4. The reset re-enables nothing we want: IMC = 0xFFFFFFFF again, and
-	 *      read ICR to discard causes raised before the reset.
+	 *   4. The reset re-enables nothing we want: IMC = 0xFFFFFFFF again. Then
+	 *      discard the causes raised so far: read ICR (clears it on real
+	 *      hardware) and write ICR = 0xFFFFFFFF (write-1-to-clear: QEMU, and the
+	 *      simulated NIC, which cannot see reads; SDM 13.4.17).
 	 * Hint: QEMU's e1000 ignores RST, so reprogram every register you use
 	 * after a reset; never rely on reset defaults. */
 	// BEGIN SOLUTION 5
@@ -86,8 +88,8 @@ int e1k_reset(struct e1k_dev *dev, char *err, size_t err_len)
 		sleep_ms(1);
 	}
 	e1k_write32(dev->bar0, E1K_IMC, 0xFFFFFFFF);
-	uint32_t icr = e1k_read32(dev->bar0, E1K_ICR);
-	e1k_write32(dev->bar0, E1K_ICR, icr);   /* W1C: see e1k_irq.c */
+	(void)e1k_read32(dev->bar0, E1K_ICR);
+	e1k_write32(dev->bar0, E1K_ICR, 0xFFFFFFFF);   /* W1C every cause: see e1k_irq.h */
 	return 0;
 	// PLACEHOLDER 5
 	// (void)dev; (void)sleep_ms; (void)now_ms;

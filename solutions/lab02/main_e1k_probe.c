@@ -31,7 +31,7 @@ static void decode_status(uint32_t s)
 int main(int argc, char **argv)
 {
 	int init = argc == 3 && strcmp(argv[1], "--init") == 0;
-	if (argc != 2 && !init) {
+	if ((argc != 2 && !init) || (argc == 2 && argv[1][0] == '-')) {
 		fprintf(stderr, "usage: e1k_probe [--init] PCI_ADDRESS|DEVICE_DIR\n");
 		return 2;
 	}
