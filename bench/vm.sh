@@ -4,7 +4,8 @@
 # build/qemu/wire. Sourced by bench/run; one guest boot for every case.
 #
 # path vm-kernel: lab01 udp_gen over the guest's eth0 (sendto, sendmmsg of 32)
-# path vm-bypass: lab05 gen through uio_pci_generic (burst 1 and 32)
+# path vm-bypass: lab05 gen through uio_pci_generic (bursts 1, 4, 32, 256; thorough:
+#                 1, 2, 4 ... 256)
 #
 # Under TCG every register write is a trap into QEMU's device model, so a
 # doorbell costs microseconds here: this is where bursts matter most.
@@ -24,7 +25,11 @@ bench_vm() {
 	[ "$mode" = thorough ] && kernel_count=60000 bypass_count=400000
 	# phase name, path, method, batch, count
 	local phases="sendto:vm-kernel:sendto:1:$kernel_count sendmmsg:vm-kernel:sendmmsg:32:$kernel_count"
-	phases="$phases burst1:vm-bypass:tx:1:$bypass_count burst32:vm-bypass:tx:32:$bypass_count"
+	local bursts="1 4 32 256" b
+	[ "$mode" = thorough ] && bursts="1 2 4 8 16 32 64 128 256"
+	for b in $bursts; do
+		phases="$phases burst$b:vm-bypass:tx:$b:$bypass_count"
+	done
 	local runs=$RUNS
 	[ "$mode" = quick ] && runs=1
 	local list="" p r
