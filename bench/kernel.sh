@@ -77,10 +77,14 @@ kernel_case() {
 	local run
 	for run in $(seq "$RUNS"); do
 		local log="$OUT/runs/kernel-$method${METHOD_SUFFIX:-}-$batch-$run.log"
-		# The generator is an instrument: always the reference one.
+		# The generator is an instrument: always the reference one (lab01's
+		# udp_gen), or rawgen for the overload cases (SENDER=raw).
+		local sender=("$KIT_BUILD/solutions/lab01/udp_gen" "${TX_NS[@]}" --cpu 0 --dst "$DST"
+			--count "$COUNT" --batch 64)
+		[ "${SENDER:-udp}" = raw ] &&
+			sender=("$KIT_BUILD/bench/rawgen" "${TX_NS[@]}" --cpu 0 --iface blA --count "$COUNT")
 		if ! run_pair "$log" -- "$@" "${RX_NS[@]}" --cpu 1 --expect "$COUNT" --idle-ms 10000 -- \
-			"$KIT_BUILD/solutions/lab01/udp_gen" "${TX_NS[@]}" --cpu 0 --dst "$DST" \
-			--count "$COUNT" --batch 64; then
+			"${sender[@]}"; then
 			if [ -n "${METHOD_SUFFIX:-}" ]; then
 				SKIPPED+=("kernel/$method$METHOD_SUFFIX: your receiver did not start ($(tail -n 1 "$log"))")
 				return
@@ -102,6 +106,15 @@ bench_kernel() {
 		kernel_case tpacket_v3 0 "$LAB01/ring_rx" --iface "$IFACE"
 	else
 		SKIPPED+=("kernel/tpacket_v3: AF_PACKET needs root (CAP_NET_RAW)")
+	fi
+	# Overload: rawgen offers more than a kernel receiver can take (it skips
+	# the sender's UDP/IP stack). What is delivered then, and where do the
+	# others go? (Counted drops: socket, ring, backlog.)
+	if [ "$(id -u)" = 0 ] && [ -z "${METHOD_SUFFIX:-}" ] && [ -x "$KIT_BUILD/bench/rawgen" ]; then
+		progress "kernel path under overload (rawgen: raw frames, no sender-side stack)"
+		SENDER=raw kernel_case recvfrom_overload 1 "$LAB01/udp_sink" --listen "$DST" --batch 1
+		SENDER=raw kernel_case recvmmsg_overload 32 "$LAB01/udp_sink" --listen "$DST" --batch 32
+		SENDER=raw kernel_case tpacket_v3_overload 0 "$LAB01/ring_rx" --iface "$IFACE"
 	fi
 	if [ -n "${METHOD_SUFFIX:-}" ]; then
 		:   # AF_XDP is the kernel's, not lab code: measured once
