@@ -22,28 +22,12 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "hugetlbfs.h"   /* kit_hugetlbfs_mount: common/ */
+
 #define HUGEPAGES_SYSFS "/sys/kernel/mm/hugepages/hugepages-2048kB/"
 #define HUGETLBFS_DEFAULT_MOUNT "/dev/hugepages"
 #define FALLBACK_DIR "/dev/shm"
 
-/* The first hugetlbfs line of /proc/mounts ("nodev /dev/hugepages hugetlbfs rw,..."). */
-static int find_hugetlbfs_mount(char *dir, size_t dir_len)
-{
-	FILE *f = fopen("/proc/mounts", "r");
-	char device[256], mount_point[PATH_MAX], type[64];
-	int found = 0;
-
-	if (!f)
-		return 0;
-	while (!found && fscanf(f, "%255s %4095s %63s %*[^\n]", device, mount_point, type) == 3) {
-		if (strcmp(type, "hugetlbfs") == 0) {
-			snprintf(dir, dir_len, "%s", mount_point);
-			found = 1;
-		}
-	}
-	fclose(f);
-	return found;
-}
 
 /* Mount hugetlbfs with 2 MiB pages at /dev/hugepages (root only). */
 static int mount_hugetlbfs(char *dir, size_t dir_len, char *why, size_t why_len)
@@ -96,7 +80,7 @@ int e1k_dma_choose_dir(char *dir, size_t dir_len, size_t *page_size,
 	}
 
 	/* The first hugetlbfs mount, as the simulated NIC looks for it; else make one. */
-	if (find_hugetlbfs_mount(dir, dir_len) ||
+	if (kit_hugetlbfs_mount(dir, dir_len) ||
 	    mount_hugetlbfs(dir, dir_len, why_not_huge, why_len) == 0) {
 		if (statfs(dir, &fs) != 0 || (size_t)fs.f_bsize != E1K_HUGEPAGE_SIZE)
 			snprintf(why_not_huge, why_len, "the first hugetlbfs mount, %s, does not have "

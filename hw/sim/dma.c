@@ -21,28 +21,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hugetlbfs.h"
+
 #define PAGE 4096u
 #define PM_PRESENT (1ull << 63)
 #define PM_PFN_MASK ((1ull << 55) - 1)
 #define DMA_PREFIX "bypasslab-dma-"
 
-static int first_hugetlbfs(char *out, size_t len)
-{
-	FILE *f = fopen("/proc/mounts", "r");
-	char dev[256], dir[PATH_MAX], type[64];
-	int found = 0;
-
-	if (!f)
-		return 0;
-	while (!found && fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3) {
-		if (strcmp(type, "hugetlbfs") == 0) {
-			snprintf(out, len, "%s", dir);
-			found = 1;
-		}
-	}
-	fclose(f);
-	return found;
-}
 
 static uint64_t pagemap_entry(int fd, const void *va)
 {
@@ -90,7 +75,7 @@ int dma_init(struct dma_space *s, char *err, size_t err_len)
 		snprintf(s->dirs[0], PATH_MAX, "%s", env);
 		s->ndirs = 1;
 	} else {
-		if (first_hugetlbfs(s->dirs[0], PATH_MAX))
+		if (kit_hugetlbfs_mount(s->dirs[0], PATH_MAX))
 			s->ndirs = 1;
 		snprintf(s->dirs[s->ndirs++], PATH_MAX, "/dev/shm");
 	}

@@ -9,26 +9,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "hugetlbfs.h"
+
 #define HUGE_PAGE (2u << 20)
 
 static int counter;
 
-static int hugetlbfs_dir(char *out, size_t len)
-{
-	FILE *f = fopen("/proc/mounts", "r");
-	char dev[256], dir[PATH_MAX], type[64];
-	int found = 0;
-
-	if (!f)
-		return 0;
-	while (!found && fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3)
-		if (strcmp(type, "hugetlbfs") == 0) {
-			snprintf(out, len, "%.*s", (int)len - 1, dir);
-			found = 1;
-		}
-	fclose(f);
-	return found;
-}
 
 static long meminfo(const char *key)
 {
@@ -55,7 +41,7 @@ static int pick_dir(char *dir, size_t len, size_t size)
 		snprintf(dir, len, "%s", env);
 		return 0;
 	}
-	if (hugetlbfs_dir(dir, len)) {
+	if (kit_hugetlbfs_mount(dir, len)) {
 		long free_pages = meminfo("HugePages_Free:");
 		if (free_pages < need) {
 			long total = meminfo("HugePages_Total:");
