@@ -82,7 +82,7 @@ static int read_hex_attr(const char *dir, const char *name, unsigned long *value
 }
 
 /* The basename of the `driver` symlink, or "" when no driver is bound. */
-static void bound_driver(const char *dir, char *name, size_t name_len)
+void e1k_pci_bound_driver(const char *dir, char *name, size_t name_len)
 {
 	char link[PATH_MAX + 16], target[PATH_MAX];
 
@@ -109,12 +109,12 @@ int e1k_pci_open(struct e1k_pci *pci, const char *where, char *err, size_t err_l
 	 *      A failure means the directory is not a PCI device: -ENODEV.
 	 *   2. e1k_pci_model(vendor, device) must know it; else -ENOTSUP and
 	 *      say which ids were found (8086:10d3 is an 82574L: an e1000e).
-	 *   3. bound_driver(): if a kernel network driver (e1000, e1000e) owns
+	 *   3. e1k_pci_bound_driver(): if a kernel network driver (e1000, e1000e) owns
 	 *      the device, refuse with -EBUSY and tell the user to unbind it
 	 *      (tools/bind-nic). uio_pci_generic, vfio-pci or none are fine.
 	 *   Fill pci->vendor, pci->device, pci->model and pci->driver.
 	 * Read: Documentation/PCI/sysfs-pci.rst; SDM 4.1 (device IDs). */
-	(void)read_hex_attr; (void)bound_driver;
+	(void)read_hex_attr;
 	snprintf(err, err_len, "TODO 1 is not done yet (e1k_pci_open)");
 	return -ENOSYS;
 

@@ -41,20 +41,6 @@ static const struct e1k_backend vfio_backend = {
 	.close = vfio_close,
 };
 
-/* The basename of dir's `driver` link ("vfio-pci"), or "" when unbound. */
-static void bound_driver(const char *dir, char *name, size_t len)
-{
-	char link[PATH_MAX + 16], target[PATH_MAX];
-	snprintf(link, sizeof(link), "%s/driver", dir);
-	ssize_t n = readlink(link, target, sizeof(target) - 1);
-	name[0] = 0;
-	if (n <= 0)
-		return;
-	target[n] = 0;
-	const char *base = strrchr(target, '/');
-	snprintf(name, len, "%.63s", base ? base + 1 : target);
-}
-
 /* The devices of IOMMU group n that keep it from being viable: bound to a
  * driver other than vfio-pci. "0000:00:1f.3 (uio_pci_generic), ..." into out. */
 static void group_blockers(int n, char *out, size_t len)
@@ -69,7 +55,7 @@ static void group_blockers(int n, char *out, size_t len)
 			continue;
 		char dev_dir[PATH_MAX], drv[64];
 		snprintf(dev_dir, sizeof(dev_dir), "%s/%s", path, e->d_name);
-		bound_driver(dev_dir, drv, sizeof(drv));
+		e1k_pci_bound_driver(dev_dir, drv, sizeof(drv));
 		if (drv[0] && strcmp(drv, "vfio-pci") != 0) {
 			size_t used = strlen(out);
 			snprintf(out + used, len - used, "%s%s (%s)", used ? ", " : "", e->d_name, drv);
@@ -128,7 +114,7 @@ int e1k_vfio_group_open(const char *dir, int *group, char *err, size_t err_len)
 	*group = n;
 	char path[64], driver[64];
 	snprintf(path, sizeof(path), "/dev/vfio/%d", n);
-	bound_driver(dir, driver, sizeof(driver));
+	e1k_pci_bound_driver(dir, driver, sizeof(driver));
 	const char *bdf = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
 
 	int fd;

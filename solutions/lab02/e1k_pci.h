@@ -48,6 +48,10 @@ int e1k_pci_enable(struct e1k_pci *pci, char *err, size_t err_len);
 int e1k_pci_read16(struct e1k_pci *pci, unsigned offset, uint16_t *value);
 int e1k_pci_write16(struct e1k_pci *pci, unsigned offset, uint16_t value);
 
+/* The basename of dir's `driver` symlink ("uio_pci_generic", "vfio-pci", "e1000"),
+ * or "" when no driver is bound. */
+void e1k_pci_bound_driver(const char *dir, char *name, size_t name_len);
+
 /* The model name of an allow-listed 8254x device id, or NULL. */
 const char *e1k_pci_model(uint16_t vendor, uint16_t device);
 
