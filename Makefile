@@ -3,7 +3,8 @@
 #   make                 build everything (labs with your files and the solutions)
 #   sudo make bench      measure every stage against the kernel path, draw the charts
 #   sudo make test       the kit's own proof: build, skeleton checks, all test suites
-#   make grade [LAB=NN] [SOLUTIONS=1] [SUBMISSION=dir] [EXTRA_TESTS=dir]
+#   make grade [LAB=NN] [SOLUTIONS=1] [SUBMISSION=dir] [EXTRA_TESTS=dir] [VM=1]
+#              [FORMAT=gradescope|junit] [ONLY=test,...]
 #   make roster SUBMISSIONS="dir1 dir2 ..."   grade many submissions into one CSV
 #   make skels [LAB=NN [TODO=N]]  regenerate skeletons (TODO=N: resume at TODO N)
 #   make skels-check     fail if a committed skeleton differs from its solution
@@ -32,11 +33,12 @@ doctor:
 
 grade: deps
 	@tools/grade-run $(if $(LAB),--lab $(LAB)) $(if $(SOLUTIONS),--solutions) \
-		$(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(EXTRA_TESTS),--extra $(EXTRA_TESTS)) \
-		$(if $(VM),--vm)
+		$(if $(SUBMISSION),--submission "$(SUBMISSION)") $(if $(EXTRA_TESTS),--extra "$(EXTRA_TESTS)") \
+		$(if $(VM),--vm) $(if $(FORMAT),--format $(FORMAT)) $(if $(ONLY),--only $(ONLY))
 
 roster: deps
-	@tools/grade-roster $(if $(LAB),--lab $(LAB)) $(if $(EXTRA_TESTS),--extra $(EXTRA_TESTS)) $(SUBMISSIONS)
+	@tools/grade-roster $(if $(LAB),--lab $(LAB)) $(if $(EXTRA_TESTS),--extra "$(EXTRA_TESTS)") \
+		$(if $(FORMAT),--format $(FORMAT)) $(SUBMISSIONS)
 
 test: deps
 	@tools/test-all
@@ -55,7 +57,7 @@ vm: deps
 
 vm-test: deps
 	@tools/grade-run --vm-only $(if $(LAB),--lab $(LAB)) $(if $(SOLUTIONS),--solutions) \
-		$(if $(SUBMISSION),--submission $(SUBMISSION))
+		$(if $(SUBMISSION),--submission "$(SUBMISSION)") $(if $(ONLY),--only $(ONLY))
 
 clean:
 	rm -rf $(BUILD)

@@ -58,6 +58,13 @@ LAB_CFLAGS   := $(KIT_CFLAGS) -I$(SRC) $(DEP_INCLUDES)
 LIBS         := $(DEP_LIBS) $(SIM_LIB) $(COMMON_LIB) $(LAB_LDLIBS) $(LDLIBS_KIT)
 SAN_LIBS     := $(DEP_SAN_LIBS) $(SIM_SAN_LIB) $(COMMON_SAN_LIB) -lcmocka $(LAB_LDLIBS) $(LDLIBS_KIT)
 
+# A graded build of a student's files (tools/grade-run sets SYMCHECK_REF to the
+# reference objects): the test programs are linked only after tools/symcheck has
+# checked what those files define and call.
+ifneq ($(SYMCHECK_REF),)
+SYMCHECK_OK  := $(OUT)/symcheck.ok
+endif
+
 all: lib $(PROGS) $(TEST_PROG) $(EXTRA_PROG) $(VM_PROG)
 lib: $(OUT)/liblab$(LAB).a $(OUT)/liblab$(LAB)-san.a
 progs: $(PROGS)
@@ -103,17 +110,24 @@ $(OUT)/extra/%.o: $(EXTRA_TESTS)/lab$(LAB)/%.c | $(OUT)
 $(PROGS): $(OUT)/%: $(OUT)/obj/main_%.o $(OUT)/liblab$(LAB).a deps
 	$(CC) $(CFLAGS) $< $(OUT)/liblab$(LAB).a $(LIBS) -o $@
 
+ifneq ($(SYMCHECK_OK),)
+$(SYMCHECK_OK): $(LIB_OBJS) deps
+	@rm -f $@
+	$(TOP)/tools/symcheck --ref $(SYMCHECK_REF) --api "$(DEP_LIBS) $(SIM_LIB) $(COMMON_LIB)" $(LIB_OBJS)
+	@touch $@
+endif
+
 ifneq ($(TEST_PROG),)
-$(TEST_PROG): $(TEST_OBJS) $(OUT)/liblab$(LAB)-san.a deps
+$(TEST_PROG): $(TEST_OBJS) $(OUT)/liblab$(LAB)-san.a $(SYMCHECK_OK) deps
 	$(CC) $(SAN_FLAGS) $(TEST_OBJS) $(OUT)/liblab$(LAB)-san.a $(SAN_LIBS) -o $@
 endif
 
 ifneq ($(VM_PROG),)
-$(VM_PROG): $(VM_OBJS) $(OUT)/liblab$(LAB)-san.a deps
+$(VM_PROG): $(VM_OBJS) $(OUT)/liblab$(LAB)-san.a $(SYMCHECK_OK) deps
 	$(CC) $(SAN_FLAGS) $(VM_OBJS) $(OUT)/liblab$(LAB)-san.a $(SAN_LIBS) -o $@
 endif
 
-$(OUT)/test_lab$(LAB)_extra: $(patsubst $(EXTRA_TESTS)/lab$(LAB)/%.c,$(OUT)/extra/%.o,$(EXTRA_SRCS)) $(OUT)/liblab$(LAB)-san.a deps
+$(OUT)/test_lab$(LAB)_extra: $(patsubst $(EXTRA_TESTS)/lab$(LAB)/%.c,$(OUT)/extra/%.o,$(EXTRA_SRCS)) $(OUT)/liblab$(LAB)-san.a $(SYMCHECK_OK) deps
 	$(CC) $(SAN_FLAGS) $(filter %.o,$^) $(OUT)/liblab$(LAB)-san.a $(SAN_LIBS) -o $@
 
 # The libraries this lab links, built by their own Makefiles.

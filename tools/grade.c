@@ -4,30 +4,44 @@
  *   grade [options] LAB:NAME:TEST_PROGRAM[:LIST_PROGRAM] ...
  *
  * Each TEST_PROGRAM is a kit test program (common/kit_test.h): `--list` gives
- * its tests and points, `--run NAME` runs one. Every test runs in its own
- * process group with a timeout, so a hang or a crash costs that test only.
+ * its tests, points and needs, `--run NAME` runs one. The list comes from
+ * LIST_PROGRAM, the same tests built against the reference solution, so that a
+ * submission can neither add, drop nor re-weigh a test.
+ *
+ * Who decides. A test passes only when its process exits 0 and wrote exactly
+ * "pass" on the verdict pipe (KIT_RESULT_FD); what it printed only explains a
+ * failure. Skips are decided here, before the test starts, from the list's
+ * needs column. Every test runs in its own process group (and, with --sandbox,
+ * in its own PID, mount and network namespaces: tools/sandbox.c) with a time
+ * limit; whatever it left running is killed when it ends; at most 1 MiB of its
+ * output is kept.
  *
  * Options:
  *   --json FILE      write the result as JSON (shape in docs/instructors.md)
- *   --logs DIR       keep each test's full output as DIR/LAB-NAME.log
+ *   --gradescope F   write Gradescope's results.json
+ *   --junit FILE     write JUnit XML (GitLab, GitHub and Jenkins test reports)
+ *   --logs DIR       keep each test's output as DIR/LAB-NAME.log
  *   --title TEXT     heading printed above the table
- *   --roster-row F   append "who,points,max,lab01..lab07" to the CSV file F
+ *   --roster-row F   append "who,points,max,lab01..lab07" (RFC 4180) to the CSV file F
  *   --who NAME       the name for --roster-row
  *   --only A,B,...   run only the tests with these names
  *   --expect-fail    skeleton check: every test must fail; list any that passes
  *   --timeout-scale F  multiply every timeout by F (slow machines, sanitizers)
+ *   --sandbox FILE   run every test behind this command (one argument a line)
  *   --tsv FILE       also write every result as one tab-separated line (what --import
- *                    reads); the QEMU guest's grader hands its results to the host so
+ *                    reads: the QEMU guest's grader hands its results to the host so)
  *   --no-table       do not print the table (the guest's grader: the host prints it)
  *   --import FILE    add the results in FILE (from --tsv, e.g. the VM tests graded
  *                    inside the guest) to this run's table, JSON and verdict
  * Results are shown lab by lab (imported VM tests next to the lab's other tests).
  *
- * Exit status: 0 when no point was lost (with --expect-fail: when no test
- * passed), 1 otherwise, 2 for a usage error.
+ * Exit status: 0 when every test ran and no point was lost (with --expect-fail:
+ * when no test passed); 1 when points were lost; 3 when none was lost but some
+ * tests were skipped (not a full grade); 2 for a usage error.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,45 +108,117 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Run argv with stdout+stderr into out_path; wait at most timeout_s.
- * Returns the wait status, or -1 on timeout (the process group is killed). */
-static int run_with_timeout(char *const argv[], const char *out_path, double timeout_s)
+/* The sandbox command (--sandbox FILE: one argument a line) put in front of
+ * every test, or none. */
+static char *wrapper[64];
+static int nwrapper;
+
+#define OUTPUT_CAP (1u << 20)   /* a test's output kept in its log; the rest is counted */
+
+/* What a finished test left: its wait status (-1: killed at the timeout), its
+ * verdict line (KIT_RESULT_FD) and how much output was dropped past the cap. */
+struct run {
+	int wstatus;
+	char verdict[64];
+	size_t dropped;
+};
+
+/* Run argv (behind the sandbox, if any) with stdout+stderr into out_path, capped at
+ * OUTPUT_CAP, its verdict on a pipe of its own, for at most timeout_s. Whatever
+ * it left running is killed when it ends (its process group; with the sandbox, its
+ * whole PID namespace). */
+static struct run run_test(char *const argv[], const char *out_path, double timeout_s)
 {
+	struct run r = { 0, "", 0 };
+	int out_pipe[2], result_pipe[2];
+	if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(result_pipe, O_CLOEXEC) != 0)
+		die("pipe failed");
+	int log_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (log_fd < 0)
+		die("cannot write a test log");
+
+	char *full[128];
+	int n = 0;
+	for (int i = 0; i < nwrapper; i++)
+		full[n++] = wrapper[i];
+	for (int i = 0; argv[i] && n < 127; i++)
+		full[n++] = argv[i];
+	full[n] = NULL;
+
 	pid_t pid = fork();
 	if (pid < 0)
 		die("fork failed");
 	if (pid == 0) {
 		setpgid(0, 0);
-		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
+		dup2(out_pipe[1], 1);
+		dup2(out_pipe[1], 2);
+		dup2(result_pipe[1], 3);   /* dup2 clears close-on-exec */
+		setenv("KIT_RESULT_FD", "3", 1);
 		int devnull = open("/dev/null", O_RDONLY);
 		if (devnull >= 0) {
 			dup2(devnull, 0);
 			close(devnull);
 		}
-		execv(argv[0], argv);
-		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		execv(full[0], full);
+		fprintf(stderr, "cannot run %s: %s\n", full[0], strerror(errno));
 		_exit(127);
 	}
 	setpgid(pid, pid);
+	close(out_pipe[1]);
+	close(result_pipe[1]);
+
 	double deadline = now_s() + timeout_s;
-	for (;;) {
-		int wstatus;
-		pid_t got = waitpid(pid, &wstatus, WNOHANG);
-		if (got == pid)
-			return wstatus;
+	size_t kept = 0, verdict_len = 0;
+	int out_open = 1, result_open = 1, exited = 0;
+	char buf[65536];
+	while (!exited || out_open || result_open) {
 		if (now_s() > deadline) {
 			kill(-pid, SIGKILL);
-			waitpid(pid, &wstatus, 0);
-			return -1;
+			if (!exited)
+				waitpid(pid, &r.wstatus, 0);
+			r.wstatus = -1;
+			break;
 		}
-		struct timespec nap = { 0, 5 * 1000 * 1000 };
-		nanosleep(&nap, NULL);
+		struct pollfd fds[2] = { { out_open ? out_pipe[0] : -1, POLLIN, 0 },
+					 { result_open ? result_pipe[0] : -1, POLLIN, 0 } };
+		poll(fds, 2, 20);
+		if (fds[0].revents) {
+			ssize_t got = read(out_pipe[0], buf, sizeof(buf));
+			if (got <= 0) {
+				out_open = 0;
+			} else if (kept < OUTPUT_CAP) {
+				size_t take = (size_t)got < OUTPUT_CAP - kept ? (size_t)got : OUTPUT_CAP - kept;
+				if (write(log_fd, buf, take) != (ssize_t)take)
+					die("cannot write a test log");
+				kept += take;
+				r.dropped += (size_t)got - take;
+			} else {
+				r.dropped += (size_t)got;
+			}
+		}
+		if (fds[1].revents) {
+			ssize_t got = read(result_pipe[0], buf, sizeof(buf));
+			if (got <= 0) {
+				result_open = 0;
+			} else {
+				size_t take = (size_t)got < sizeof(r.verdict) - 1 - verdict_len ?
+					(size_t)got : sizeof(r.verdict) - 1 - verdict_len;
+				memcpy(r.verdict + verdict_len, buf, take);
+				verdict_len += take;
+				r.verdict[verdict_len] = 0;
+			}
+		}
+		if (!exited && waitpid(pid, &r.wstatus, WNOHANG) == pid) {
+			exited = 1;
+			/* Its leftovers go now; with them the last writers of the pipes. */
+			kill(-pid, SIGKILL);
+		}
 	}
+	kill(-pid, SIGKILL);
+	close(out_pipe[0]);
+	close(result_pipe[0]);
+	close(log_fd);
+	return r;
 }
 
 static char *read_file(const char *path)
@@ -189,63 +275,79 @@ static void last_line(const char *text, char *out, size_t out_len)
 	out[n] = 0;
 }
 
-/* Decide status and message from the wait status and the test's output. */
-static void judge(struct result *r, int wstatus, const char *out)
+/* A diagnostic of the simulated NIC in the output ("nicsim DIR: what was wrong"). */
+static int find_device_diagnostic(const char *text, char *out, size_t out_len)
 {
-	char a[MSG_LEN], b[MSG_LEN];
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, "nicsim /", 8) != 0)
+			continue;
+		const char *msg = strstr(p, ": ");
+		size_t line_len = strcspn(p, "\n");
+		if (msg && msg < p + line_len) {
+			copy_line(out, out_len, msg + 2);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Decide status and message. The status comes from the exit status and the verdict
+ * line alone; what the test printed only explains a failure. */
+static void judge(struct result *r, const struct run *run, const char *out)
+{
+	char a[MSG_LEN], b[MSG_LEN], diag[MSG_LEN];
+	int wstatus = run->wstatus;
 
 	r->message[0] = 0;
+	int have_diag = find_device_diagnostic(out, diag, sizeof(diag));
 	if (wstatus == -1) {
 		r->status = TIMEOUT;
 		snprintf(r->message, MSG_LEN, "no result after %d s (a loop that never ends? a blocking call?)",
 			 r->timeout_s);
-		if (find_tagged(out, "KIT-NOTE: ", a, sizeof(a)))
+		if (have_diag)
+			snprintf(r->message + strlen(r->message), MSG_LEN - strlen(r->message),
+				 "; the simulated NIC said: %.250s", diag);
+		else if (find_tagged(out, "KIT-NOTE: ", a, sizeof(a)))
 			snprintf(r->message + strlen(r->message), MSG_LEN - strlen(r->message), "; last note: %.300s", a);
 		return;
 	}
-	if (strstr(out, "KIT-SKIP: ") || strstr(out, "[  SKIPPED ]")) {
-		r->status = SKIP;
-		if (!find_tagged(out, "KIT-SKIP: ", r->message, MSG_LEN))
-			snprintf(r->message, MSG_LEN, "skipped");
-		return;
-	}
-	if (find_tagged(out, "KIT-FAIL: ", a, sizeof(a))) {
-		/* The test's own verdict first; a leak report after a failed
-		 * test is usually its consequence (cmocka jumps out of it). */
-		r->status = FAIL;
-		snprintf(r->message, MSG_LEN, "%s", a);
-		return;
-	}
-	if (find_tagged(out, "SUMMARY: ", a, sizeof(a)) && strstr(a, "Sanitizer")) {
-		r->status = CRASH;
-		snprintf(r->message, MSG_LEN, "%.350s (full report in the log)", a);
-		return;
-	}
-	if (WIFSIGNALED(wstatus)) {
-		r->status = CRASH;
-		snprintf(r->message, MSG_LEN, "killed by signal %d (%s)", WTERMSIG(wstatus),
-			 strsignal(WTERMSIG(wstatus)));
-		return;
-	}
-	if (WEXITSTATUS(wstatus) == 0 && strstr(out, "[  PASSED  ] 1 test")) {
+	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && strcmp(run->verdict, "pass\n") == 0) {
 		r->status = PASS;
 		r->points = r->max;
 		return;
 	}
 	r->status = FAIL;
-	if (find_tagged(out, "KIT-FAIL: ", a, sizeof(a))) {
+	if (find_tagged(out, "SUMMARY: ", a, sizeof(a)) && strstr(a, "Sanitizer")) {
+		r->status = CRASH;
+		snprintf(r->message, MSG_LEN, "%.350s (full report in the log)", a);
+	} else if (have_diag) {
+		/* What the device saw explains more than the test's consequence of it. */
+		snprintf(r->message, MSG_LEN, "the simulated NIC said: %.350s", diag);
+	} else if (find_tagged(out, "KIT-FAIL: ", a, sizeof(a))) {
 		snprintf(r->message, MSG_LEN, "%s", a);
+	} else if (find_tagged(out, "KIT-SKIP: ", a, sizeof(a))) {
+		snprintf(r->message, MSG_LEN, "could not run on this machine: %.340s", a);
+	} else if (WIFSIGNALED(wstatus)) {
+		r->status = CRASH;
+		snprintf(r->message, MSG_LEN, "killed by signal %d (%s)", WTERMSIG(wstatus),
+			 strsignal(WTERMSIG(wstatus)));
 	} else if (find_tagged(out, "[  ERROR   ] --- ", a, sizeof(a))) {
 		if (find_tagged(out, "[   LINE   ] --- ", b, sizeof(b)))
 			snprintf(r->message, MSG_LEN, "%.180s at %.180s", a, b);
 		else
 			snprintf(r->message, MSG_LEN, "%s", a);
-	} else if (WEXITSTATUS(wstatus) == 127) {
+	} else if (WEXITSTATUS(wstatus) == 127 || WEXITSTATUS(wstatus) == 125) {
 		last_line(out, r->message, MSG_LEN);
+	} else if (WEXITSTATUS(wstatus) == 0) {
+		snprintf(r->message, MSG_LEN, "the test did not finish: its process ended before the "
+			 "test's last check (a call to exit()? see the log)");
 	} else {
 		last_line(out, a, sizeof(a));
 		snprintf(r->message, MSG_LEN, "exit status %d: %.350s", WEXITSTATUS(wstatus), a);
 	}
+	if (run->dropped)
+		snprintf(r->message + strlen(r->message), MSG_LEN - strlen(r->message),
+			 " [output cut at 1 MiB: %zu more bytes dropped]", run->dropped);
 }
 
 /* The first line of PROG's build log (build.log beside it) that says "error". */
@@ -283,8 +385,12 @@ static void run_suite(const char *lab, const char *lab_name, const char *prog, c
 		die("mkstemp failed");
 	close(fd);
 
+	/* The list comes from the kit's own build: no sandbox needed. */
 	char *list_argv[] = { (char *)list_prog, "--list", NULL };
-	int ws = run_with_timeout(list_argv, list_path, 10);
+	int saved_nwrapper = nwrapper;
+	nwrapper = 0;
+	int ws = run_test(list_argv, list_path, 10).wstatus;
+	nwrapper = saved_nwrapper;
 	char *listing = read_file(list_path);
 	unlink(list_path);
 	if (ws == -1 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
@@ -317,6 +423,10 @@ static void run_suite(const char *lab, const char *lab_name, const char *prog, c
 		char *checks = strchr(timeout, '\t');
 		if (checks)
 			*checks++ = 0;
+		char *needs = checks ? strchr(checks, '\t') : NULL;
+		if (needs)
+			*needs++ = 0;
+		int needs_root = needs && strstr(needs, "root") != NULL;
 		if (!selected(name))
 			continue;
 		nresults++;
@@ -338,12 +448,19 @@ static void run_suite(const char *lab, const char *lab_name, const char *prog, c
 			snprintf(out_path, sizeof(out_path), "%.1000s/%.7s-%.127s.log", logs_dir, lab, name);
 		else
 			snprintf(out_path, sizeof(out_path), "/tmp/grade-%d-%.127s.log", getpid(), name);
+		if (needs_root && geteuid() != 0) {
+			r->status = SKIP;
+			snprintf(r->message, MSG_LEN, "needs root (physical addresses, namespaces, the "
+				 "simulated NIC): run the grader with sudo, e.g. sudo make grade LAB=%.7s", lab);
+			printf("  %-4s %-40s %s\n", status_name[r->status], r->name, r->message);
+			continue;
+		}
 		char *run_argv[] = { (char *)prog, "--run", name, NULL };
 		double t0 = now_s();
-		ws = run_with_timeout(run_argv, out_path, r->timeout_s * timeout_scale);
+		struct run run = run_test(run_argv, out_path, r->timeout_s * timeout_scale);
 		r->seconds = now_s() - t0;
 		char *out = read_file(out_path);
-		judge(r, ws, out);
+		judge(r, &run, out);
 		free(out);
 		if (!logs_dir)
 			unlink(out_path);
@@ -425,13 +542,30 @@ static void write_json(const char *path)
 		json_string(f, r->lab);
 		fputs(",\"name\":", f);
 		json_string(f, r->name);
-		fprintf(f, ",\"status\":\"%s\",\"points\":%d,\"max\":%d,\"message\":",
-			status_name[r->status], r->points, counted(r) ? r->max : 0);
+		fprintf(f, ",\"status\":\"%s\",\"points\":%d,\"max\":%d,\"seconds\":%.3f,\"message\":",
+			status_name[r->status], r->points, counted(r) ? r->max : 0, r->seconds);
 		json_string(f, r->message);
 		fputc('}', f);
 	}
 	fputs("]}\n", f);
 	fclose(f);
+}
+
+/* One CSV field as RFC 4180 has it: quoted when it holds a comma, a quote or a
+ * line break, quotes doubled. */
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
 }
 
 /* Append one CSV row "who,points,max,lab01,...,lab07" (points per lab; empty
@@ -459,7 +593,8 @@ static void append_roster_row(const char *path, const char *who)
 			lab_seen[lab] = 1;
 		}
 	}
-	fprintf(f, "%s,%d,%d", who, total, max);
+	csv_field(f, who);
+	fprintf(f, ",%d,%d", total, max);
 	for (int lab = 1; lab <= 7; lab++) {
 		if (lab_seen[lab])
 			fprintf(f, ",%d", lab_points[lab]);
@@ -468,6 +603,118 @@ static void append_roster_row(const char *path, const char *who)
 	}
 	fputc('\n', f);
 	fclose(f);
+}
+
+/* Gradescope's autograder results (results.json): one entry per test with its
+ * score, maximum and the message as output; skipped tests score 0 of 0. */
+static void write_gradescope(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "grade: cannot write %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	int total = 0;
+	for (int i = 0; i < nresults; i++)
+		total += counted(&results[i]) ? results[i].points : 0;
+	fprintf(f, "{\"score\":%d,\"stdout_visibility\":\"visible\",\"tests\":[", total);
+	for (int i = 0; i < nresults; i++) {
+		const struct result *r = &results[i];
+		char name[256], output[MSG_LEN + 300];
+		snprintf(name, sizeof(name), "lab%.7s %.127s", r->lab, r->name);
+		snprintf(output, sizeof(output), "%s: %.399s", status_name[r->status],
+			 r->status == PASS ? r->checks : r->message);
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		json_string(f, name);
+		fprintf(f, ",\"number\":\"%s.%d\",\"score\":%d,\"max_score\":%d,\"status\":\"%s\","
+			"\"visibility\":\"visible\",\"output\":", r->lab, i + 1, r->points,
+			counted(r) ? r->max : 0, r->status == PASS ? "passed" : "failed");
+		json_string(f, output);
+		fputc('}', f);
+	}
+	fputs("]}\n", f);
+	fclose(f);
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n')
+				fputc(*s, f);
+		}
+	}
+}
+
+/* JUnit XML (GitLab and GitHub CI test reports): a testsuite per lab. */
+static void write_junit(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "grade: cannot write %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"bypasslab\">\n", f);
+	for (int i = 0; i < nresults;) {
+		int j = i, failures = 0, errors = 0, skipped = 0;
+		double seconds = 0;
+		for (; j < nresults && strcmp(results[j].lab, results[i].lab) == 0; j++) {
+			failures += results[j].status == FAIL;
+			errors += results[j].status == TIMEOUT || results[j].status == CRASH;
+			skipped += results[j].status == SKIP;
+			seconds += results[j].seconds;
+		}
+		fprintf(f, "  <testsuite name=\"lab%s-", results[i].lab);
+		xml_text(f, results[i].lab_name);
+		fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
+			j - i, failures, errors, skipped, seconds);
+		for (int k = i; k < j; k++) {
+			const struct result *r = &results[k];
+			fprintf(f, "    <testcase classname=\"lab%s\" name=\"", r->lab);
+			xml_text(f, r->name);
+			fprintf(f, "\" time=\"%.3f\">", r->seconds);
+			if (r->status != PASS) {
+				const char *tag = r->status == SKIP ? "skipped" :
+					r->status == FAIL ? "failure" : "error";
+				fprintf(f, "<%s type=\"%s\" message=\"", tag, status_name[r->status]);
+				xml_text(f, r->message);
+				fprintf(f, "\"/>");
+			}
+			fprintf(f, "<system-out>%d of %d points: ", r->points, counted(r) ? r->max : 0);
+			xml_text(f, r->checks);
+			fputs("</system-out></testcase>\n", f);
+		}
+		fputs("  </testsuite>\n", f);
+		i = j;
+	}
+	fputs("</testsuites>\n", f);
+	fclose(f);
+}
+
+/* --sandbox FILE: the sandbox command, one argument a line. */
+static void read_wrapper(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	if (!f) {
+		fprintf(stderr, "grade: --sandbox %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	while (fgets(line, sizeof(line), f) && nwrapper < 63) {
+		line[strcspn(line, "\n")] = 0;
+		if (line[0])
+			wrapper[nwrapper++] = strdup(line);
+	}
+	fclose(f);
+	if (nwrapper == 0 || access(wrapper[0], X_OK) != 0) {
+		fprintf(stderr, "grade: --sandbox %s: its first line must be the sandbox program\n", path);
+		exit(2);
+	}
 }
 
 /* Tabs and newlines would break a TSV line: make them blanks. */
@@ -608,6 +855,7 @@ int main(int argc, char **argv)
 {
 	const char *json_path = NULL, *title = "bypasslab grade";
 	const char *roster_path = NULL, *who = "submission", *tsv_path = NULL;
+	const char *gradescope_path = NULL, *junit_path = NULL;
 	const char *imports[8];
 	int expect_fail = 0, nimports = 0, table = 1;
 	int i = 1;
@@ -625,6 +873,12 @@ int main(int argc, char **argv)
 			title = argv[++i];
 		else if (strcmp(argv[i], "--timeout-scale") == 0 && i + 1 < argc)
 			timeout_scale = atof(argv[++i]);
+		else if (strcmp(argv[i], "--sandbox") == 0 && i + 1 < argc)
+			read_wrapper(argv[++i]);
+		else if (strcmp(argv[i], "--gradescope") == 0 && i + 1 < argc)
+			gradescope_path = argv[++i];
+		else if (strcmp(argv[i], "--junit") == 0 && i + 1 < argc)
+			junit_path = argv[++i];
 		else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
 			only = argv[++i];
 		else if (strcmp(argv[i], "--expect-fail") == 0)
@@ -675,6 +929,10 @@ int main(int argc, char **argv)
 		write_json(json_path);
 	if (roster_path)
 		append_roster_row(roster_path, who);
+	if (gradescope_path)
+		write_gradescope(gradescope_path);
+	if (junit_path)
+		write_junit(junit_path);
 
 	int lost = 0, passed_on_skeleton = 0, skipped = 0;
 	for (int j = 0; j < nresults; j++) {
@@ -683,7 +941,8 @@ int main(int argc, char **argv)
 		skipped += results[j].status == SKIP;
 	}
 	if (skipped)
-		printf("note: %d test(s) skipped; they are not counted (reasons above)\n", skipped);
+		printf("note: %d test(s) skipped, not counted (reasons above): this is not a full "
+		       "grade\n", skipped);
 	if (expect_fail) {
 		if (passed_on_skeleton) {
 			printf("ERROR: %d test(s) pass on the untouched skeleton; a test that cannot fail "
@@ -696,5 +955,5 @@ int main(int argc, char **argv)
 		printf("skeleton check: every graded test fails on the untouched skeleton\n");
 		return 0;
 	}
-	return lost ? 1 : 0;
+	return lost ? 1 : skipped ? 3 : 0;
 }

@@ -12,7 +12,9 @@
 #     // END SOLUTION 3
 #
 # Variables: solved = N keeps the solution of every block numbered below N
-# (for a student who wants to resume at TODO N); src = the file name, for errors.
+# (for a student who wants to resume at TODO N); src = the file name, for errors;
+# template = 1 writes one line "<TAB>@TODO k@" where each block's code goes (what
+# tools/stage matches a student's header against).
 # Everything outside the markers is copied unchanged.
 
 function fail(msg) {
@@ -47,17 +49,19 @@ BEGIN {
 	if (state == "copy" || $NF + 0 != block)
 		fail("END SOLUTION " $NF " without BEGIN SOLUTION " $NF)
 	state = "copy"
+	if (template == 1)
+		print "\t@TODO " block "@"
 	next
 }
 
 state == "solution" {
-	if (block < solved)
+	if (block < solved && template != 1)
 		print
 	next
 }
 
 state == "placeholder" {
-	if (block < solved)
+	if (block < solved || template == 1)
 		next
 	line = $0
 	if (match(line, /^[ \t]*\/\/ ?/) == 0)

@@ -150,13 +150,13 @@ static void pcap_round_trip_and_errors(void **state)
 int main(int argc, char **argv)
 {
 	static const struct kit_test tests[] = {
-		{ "frame_round_trip", frame_round_trip, NULL, NULL, 0, 0, "build/parse all sizes" },
+		{ "frame_round_trip", frame_round_trip, NULL, NULL, 0, 0, "build/parse all sizes", NULL },
 		{ "frame_rejects_bad_sizes_and_damage", frame_rejects_bad_sizes_and_damage, NULL, NULL,
-		  0, 0, "sizes, checksum, magic, EtherType" },
-		{ "checksum_known_vector", checksum_known_vector, NULL, NULL, 0, 0, "RFC 1071 sum" },
-		{ "seqtrack_counts", seqtrack_counts, NULL, NULL, 0, 0, "lost/dup/reordered" },
+		  0, 0, "sizes, checksum, magic, EtherType", NULL },
+		{ "checksum_known_vector", checksum_known_vector, NULL, NULL, 0, 0, "RFC 1071 sum", NULL },
+		{ "seqtrack_counts", seqtrack_counts, NULL, NULL, 0, 0, "lost/dup/reordered", NULL },
 		{ "pcap_round_trip_and_errors", pcap_round_trip_and_errors, NULL, NULL, 0, 0,
-		  "write, read back, truncated, garbage" },
+		  "write, read back, truncated, garbage", NULL },
 	};
 	return kit_test_main(argc, argv, "common", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -124,7 +124,9 @@ static void *device_loop(void *arg)
 		uint64_t t = 0;
 
 		pci_poll(dev);
-		regs_poll(dev);
+		dev->traced = trace_drain(dev);
+		if (!dev->traced)
+			regs_poll(dev);
 		busy = wire_poll(dev);
 		rx_drain(dev);
 		rx_writeback(dev);
@@ -167,6 +169,7 @@ static void release(struct nicsim *dev)
 		dma_reap_stale(&dev->dma, dev);
 		dma_free(&dev->dma);
 	}
+	trace_remove(dev);
 	devdir_remove(dev);
 	queue_free(&dev->wire_in);
 	queue_free(&dev->capture);
@@ -209,7 +212,7 @@ struct nicsim *nicsim_start(const char *dir, const struct nicsim_config *cfg,
 		release(dev);
 		return NULL;
 	}
-	if (devdir_create(dev, err, err_len) != 0 || queue_init(&dev->rx_fifo, RX_FIFO_SLOTS) != 0 ||
+	if (devdir_create(dev, err, err_len) != 0 || trace_create(dev, err, err_len) != 0 || queue_init(&dev->rx_fifo, RX_FIFO_SLOTS) != 0 ||
 	    wire_open(dev, err, err_len) != 0) {
 		release(dev);
 		return NULL;

@@ -155,4 +155,14 @@ void nicsim_surprise_reset(struct nicsim *dev);
 /* Parse "02:00:00:00:00:02" into mac. 0 or -1. */
 int nicsim_parse_mac(const char *text, uint8_t mac[6]);
 
+/* Every BAR0 write in order (trace.c), for tests that grade an order: the driver's
+ * mapping bar0 of dev's resource0 is made read-only in this process; each store
+ * faults, is let through, and is handed to the device as one write event, so the
+ * device judges "RCTL.EN before RDLEN" exactly as a real NIC would. One driver
+ * thread, one watched device at a time; x86-64. Returns 0, or -1 with err. */
+int nicsim_watch_writes(struct nicsim *dev, volatile uint8_t *bar0, char *err, size_t err_len);
+void nicsim_unwatch_writes(void);
+/* How many times the driver wrote register reg since nicsim_watch_writes (doorbells). */
+uint32_t nicsim_watched_writes(uint32_t reg);
+
 #endif

@@ -92,6 +92,7 @@ int nicsim_fixture_teardown(void **state)
 
 	if (!f)
 		return 0;
+	nicsim_unwatch_writes();   /* a test that failed while watching BAR0 writes */
 	nicsim_stop(f->dev);
 	/* Whatever the test left in the temporary directory goes too. */
 	nftw(f->tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);

@@ -151,7 +151,7 @@ void regs_reset(struct nicsim *dev)
 	set_word_now(dev, E1K_RAH0, (uint32_t)m[4] | (uint32_t)m[5] << 8 | E1K_RAH_AV);
 	link_update(dev);
 	dev->icr = 0;   /* no LSC for the reset itself */
-	set_word_now(dev, E1K_CTRL, dev->ctrl);
+	set_word_now(dev, E1K_CTRL, dev->ctrl | (dev->reset_until_ns ? E1K_CTRL_RST : 0));
 }
 
 /* ---- interrupts (SDM 13.4.17 - 13.4.21; uio_pci_generic INTx masking) ---- */
@@ -376,11 +376,21 @@ static void on_mdic(struct nicsim *dev, uint32_t v)
 	}
 }
 
+/* A software reset takes this long: CTRL.RST reads 1 until it is over, as on a real
+ * 8254x, so a driver that does not wait for it to clear is caught every time. */
+#define RESET_HOLD_NS (10u * 1000 * 1000)
+
 static void on_ctrl(struct nicsim *dev, uint32_t v)
 {
+	if (dev->reset_until_ns && now_ns() < dev->reset_until_ns)
+		diag(dev, "SDM 13.4.1: CTRL written (0x%08X) while the reset is still in progress: "
+		     "CTRL.RST reads 1 until the device is done. Wait until RST reads 0 before the "
+		     "next CTRL access; a read-modify-write now writes RST back and resets the "
+		     "device again", v);
 	if (v & E1K_CTRL_RST) {
 		/* SDM 13.4.1: RST resets the device (not PCI config) and self-clears. */
 		count(&dev->cnt.resets, 1);
+		dev->reset_until_ns = now_ns() + RESET_HOLD_NS;
 		regs_reset(dev);
 		return;
 	}
@@ -484,25 +494,41 @@ static const uint32_t watched[] = {
 	E1K_RCTL, E1K_TCTL,
 };
 
+static bool is_watched(uint32_t off)
+{
+	for (size_t i = 0; i < sizeof(watched) / sizeof(watched[0]); i++)
+		if (watched[i] == off)
+			return true;
+	return false;
+}
+
+/* One write of the driver's to register off, seen as a value change by regs_poll or
+ * as an event in the write trace (trace.c). */
+void regs_write_event(struct nicsim *dev, uint32_t off, uint32_t v)
+{
+	if (!is_watched(off))
+		return;   /* read by the device when it needs it (RAL, MTA, ...) */
+	if (!dev->mem_enable) {
+		diag(dev, "SDM 4.1: register 0x%04X written while memory space is disabled "
+		     "(PCI command bit 1 clear): a real device ignores the write. Set bit 1 "
+		     "in config first", off);
+		uint32_t expected = v;
+		__atomic_compare_exchange_n(word(dev, off), &expected, dev->seen[off / 4], 0,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+		return;
+	}
+	dev->seen[off / 4] = v;
+	on_write(dev, off, v);
+}
+
 void regs_poll(struct nicsim *dev)
 {
 	for (size_t i = 0; i < sizeof(watched) / sizeof(watched[0]); i++) {
 		uint32_t off = watched[i];
 		uint32_t v = bar_load(dev, off);
 
-		if (v == dev->seen[off / 4])
-			continue;
-		if (!dev->mem_enable) {
-			diag(dev, "SDM 4.1: register 0x%04X written while memory space is disabled "
-			     "(PCI command bit 1 clear): a real device ignores the write. Set bit 1 "
-			     "in config first", off);
-			uint32_t expected = v;
-			__atomic_compare_exchange_n(word(dev, off), &expected, dev->seen[off / 4], 0,
-						    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
-			continue;
-		}
-		dev->seen[off / 4] = v;
-		on_write(dev, off, v);
+		if (v != dev->seen[off / 4])
+			regs_write_event(dev, off, v);
 	}
 }
 
@@ -511,7 +537,9 @@ void regs_publish(struct nicsim *dev, bool with_stats)
 	regs_publish_word(dev, E1K_STATUS, dev->status);
 	regs_publish_word(dev, E1K_ICR, dev->icr);
 	regs_publish_word(dev, E1K_IMS, dev->ims);
-	regs_publish_word(dev, E1K_CTRL, dev->ctrl);
+	if (dev->reset_until_ns && now_ns() >= dev->reset_until_ns)
+		dev->reset_until_ns = 0;   /* the reset is over: RST clears */
+	regs_publish_word(dev, E1K_CTRL, dev->ctrl | (dev->reset_until_ns ? E1K_CTRL_RST : 0));
 	regs_publish_word(dev, E1K_RDH, dev->rx.head);
 	regs_publish_word(dev, E1K_TDH, dev->tx.head);
 	if (with_stats) {

@@ -30,9 +30,9 @@ const char *address_hint(uint64_t pa)
 bool ring_prepare(struct nicsim *dev, struct ring *r, const char *name, const char *sdm)
 {
 	bool rx = r == &dev->rx;
-	uint32_t lo = bar_load(dev, rx ? E1K_RDBAL : E1K_TDBAL);
-	uint32_t hi = bar_load(dev, rx ? E1K_RDBAH : E1K_TDBAH);
-	uint32_t len = bar_load(dev, rx ? E1K_RDLEN : E1K_TDLEN) & ~127u;
+	uint32_t lo = reg_value(dev, rx ? E1K_RDBAL : E1K_TDBAL);
+	uint32_t hi = reg_value(dev, rx ? E1K_RDBAH : E1K_TDBAH);
+	uint32_t len = reg_value(dev, rx ? E1K_RDLEN : E1K_TDLEN) & ~127u;
 	const char *why = NULL;
 
 	r->base = ((uint64_t)hi << 32 | lo) & ~15ull;
@@ -107,7 +107,7 @@ void rx_configure(struct nicsim *dev)
 		if (dev->rx.count == 0 || dev->rx.base == 0)
 			diag(dev, "SDM 14.4: RX enabled (RCTL.EN) before the ring was programmed "
 			     "(RDBAL=0x%08X RDLEN=%u): program RDBAL/RDBAH, RDLEN, RDH and RDT first, "
-			     "then set RCTL.EN", bar_load(dev, E1K_RDBAL), bar_load(dev, E1K_RDLEN));
+			     "then set RCTL.EN", reg_value(dev, E1K_RDBAL), reg_value(dev, E1K_RDLEN));
 		return;
 	}
 	rx_tail_written(dev, dev->seen[E1K_RDT / 4]);
@@ -115,7 +115,7 @@ void rx_configure(struct nicsim *dev)
 
 void rx_tail_written(struct nicsim *dev, uint32_t rdt)
 {
-	uint32_t n = (bar_load(dev, E1K_RDLEN) & ~127u) / 16;
+	uint32_t n = (reg_value(dev, E1K_RDLEN) & ~127u) / 16;
 
 	dev->rx.tail = rdt;
 	dev->rx.tail_ok = rdt < n;

@@ -135,6 +135,19 @@ struct dd_delay {                /* a TX DD write-back waiting for the fault del
 	uint32_t index;
 };
 
+/* The write trace (trace.c): the driver's process appends, the device takes. */
+#define TRACE_SLOTS 8192
+struct trace_record {
+	uint32_t off, value;
+};
+struct trace_area {
+	uint32_t active;             /* 1 while a driver watches: the device does not poll */
+	uint32_t head;               /* next record the driver writes */
+	uint32_t tail;               /* next record the device takes */
+	uint32_t pad[13];
+	struct trace_record rec[TRACE_SLOTS];
+};
+
 struct nicsim {
 	char dir[PATH_MAX];
 	int made_dir;                /* nicsim created dir: remove it at stop */
@@ -195,6 +208,9 @@ struct nicsim {
 
 	struct dma_space dma;
 	struct diag_list diags;
+	struct trace_area *trace;    /* .trace in the device directory (trace.c) */
+	bool traced;                 /* this loop took the driver's writes from the trace */
+	uint64_t reset_until_ns;     /* CTRL.RST reads 1 until then (0: no reset in progress) */
 
 	/* wire (wire.c) */
 	struct frame_queue wire_in;  /* test wire / pair: frames towards our RX */
@@ -236,11 +252,21 @@ static inline uint32_t bar_load(struct nicsim *dev, uint32_t off)
 	return __atomic_load_n(&dev->bar[off / 4], __ATOMIC_ACQUIRE);
 }
 
+/* A register the device watches (regs.c), as the driver's writes have set it so far.
+ * With the writes traced (trace.c), the value as of the write being handled, in the
+ * driver's order, whatever the shared memory holds by now; when polling, the memory
+ * itself (the newest value: the device may see a later write first). */
+static inline uint32_t reg_value(struct nicsim *dev, uint32_t off)
+{
+	return dev->traced ? dev->seen[off / 4] : bar_load(dev, off);
+}
+
 uint64_t now_ns(void);
 
 /* regs.c */
 void regs_reset(struct nicsim *dev);          /* power-on / CTRL.RST state */
 void regs_poll(struct nicsim *dev);
+void regs_write_event(struct nicsim *dev, uint32_t off, uint32_t value);   /* one driver write */
 void regs_publish(struct nicsim *dev, bool with_stats);
 void regs_publish_word(struct nicsim *dev, uint32_t off, uint32_t value);
 void pci_init(struct nicsim *dev);
@@ -283,6 +309,9 @@ bool tx_process(struct nicsim *dev);
 void tx_dd_flush(struct nicsim *dev, uint64_t now, bool all);
 
 /* wire.c */
+int trace_create(struct nicsim *dev, char *err, size_t err_len);
+void trace_remove(struct nicsim *dev);
+bool trace_drain(struct nicsim *dev);   /* true while the trace replaces polling */
 int wire_open(struct nicsim *dev, char *err, size_t err_len);
 void wire_close(struct nicsim *dev);
 bool wire_poll(struct nicsim *dev);             /* true if it offered frames */

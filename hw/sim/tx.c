@@ -30,7 +30,7 @@ void tx_configure(struct nicsim *dev)
 		if (dev->tx.count == 0 || dev->tx.base == 0)
 			diag(dev, "SDM 14.5: TX enabled (TCTL.EN) before the ring was programmed "
 			     "(TDBAL=0x%08X TDLEN=%u): program TDBAL/TDBAH, TDLEN, TDH and TDT first, "
-			     "then set TCTL.EN", bar_load(dev, E1K_TDBAL), bar_load(dev, E1K_TDLEN));
+			     "then set TCTL.EN", reg_value(dev, E1K_TDBAL), reg_value(dev, E1K_TDLEN));
 		return;
 	}
 	tx_tail_written(dev, dev->seen[E1K_TDT / 4]);
@@ -38,7 +38,7 @@ void tx_configure(struct nicsim *dev)
 
 void tx_tail_written(struct nicsim *dev, uint32_t tdt)
 {
-	uint32_t n = (bar_load(dev, E1K_TDLEN) & ~127u) / 16;
+	uint32_t n = (reg_value(dev, E1K_TDLEN) & ~127u) / 16;
 
 	dev->tx.tail = tdt;
 	dev->tx.tail_ok = tdt < n;

@@ -60,6 +60,29 @@ static void open_device(struct e1k_dev *dev, const char *dir)
 		kit_fail("e1k_open(%s) returned %d: %s", dir, rc, err);
 }
 
+/* Every BAR0 write of dev's goes to the simulated NIC as an event, in order (hw/sim
+ * trace.c): a register written at the wrong moment is caught every time, not when
+ * the device's polling happens to see it. */
+static void watch_writes(struct nicsim_fixture *f, struct e1k_dev *dev)
+{
+	char err[256] = "";
+	if (nicsim_watch_writes(f->dev, dev->bar0, err, sizeof(err)) != 0)
+		kit_fail("test setup: %s", err);
+}
+
+static void close_device(struct e1k_dev *dev)
+{
+	nicsim_unwatch_writes();
+	e1k_close(dev);
+}
+
+static void assert_no_diagnostics(struct nicsim_fixture *f)
+{
+	nicsim_sync(f->dev, 1000);
+	if (nicsim_diag_count(f->dev) > 0)
+		kit_fail("the simulated NIC reported a programming mistake: %s", nicsim_diag_get(f->dev, 0));
+}
+
 static void pci_open_identifies_82540em(void **state)
 {
 	struct nicsim_fixture *f = *state;
@@ -194,6 +217,7 @@ static void reset_follows_the_sdm(void **state)
 	struct nicsim_fixture *f = *state;
 	struct e1k_dev dev;
 	open_device(&dev, f->dir);
+	watch_writes(f, &dev);
 	/* Leave the device in a state a reset must clean up. */
 	e1k_write32(dev.bar0, E1K_IMS, E1K_ICR_LSC | E1K_ICR_RXT0);
 	e1k_write32(dev.bar0, E1K_RCTL, E1K_RCTL_BAM);
@@ -217,7 +241,8 @@ static void reset_follows_the_sdm(void **state)
 			 e1k_read32(dev.bar0, E1K_IMS));
 	if (e1k_read32(dev.bar0, E1K_RCTL) & E1K_RCTL_EN)
 		kit_fail("the receiver is still enabled after reset");
-	e1k_close(&dev);
+	assert_no_diagnostics(f);
+	close_device(&dev);
 }
 
 static void link_comes_up(void **state)
@@ -225,6 +250,7 @@ static void link_comes_up(void **state)
 	struct nicsim_fixture *f = *state;
 	struct e1k_dev dev;
 	open_device(&dev, f->dir);
+	watch_writes(f, &dev);
 	char err[512] = "";
 	if (e1k_reset(&dev, err, sizeof(err)) != 0)
 		kit_fail("e1k_reset: %s", err);
@@ -237,7 +263,8 @@ static void link_comes_up(void **state)
 		kit_fail("CTRL = 0x%08x: want SLU and ASDE set, LRST/PHY_RST/FRCSPD/FRCDPLX clear", ctrl);
 	if (!(e1k_read32(dev.bar0, E1K_STATUS) & E1K_STATUS_LU))
 		kit_fail("e1k_link_up returned 0 but STATUS.LU is clear");
-	e1k_close(&dev);
+	assert_no_diagnostics(f);
+	close_device(&dev);
 }
 
 static void link_timeout_is_reported(void **state)
@@ -323,30 +350,30 @@ int main(int argc, char **argv)
 {
 	static const struct kit_test tests[] = {
 		{ "pci_open_identifies_82540em", pci_open_identifies_82540em, nicsim_fixture_setup,
-		  nicsim_fixture_teardown, 1, 0, "TODO 1: vendor/device/driver read from sysfs files" },
+		  nicsim_fixture_teardown, 1, 0, "TODO 1: vendor/device/driver read from sysfs files", "root" },
 		{ "pci_open_rejects_missing_device", pci_open_rejects_missing_device, NULL, NULL, 1, 0,
-		  "TODO 1: no such device / not a PCI directory: -ENODEV with a hint" },
+		  "TODO 1: no such device / not a PCI directory: -ENODEV with a hint", NULL },
 		{ "pci_open_rejects_wrong_ids", pci_open_rejects_wrong_ids, NULL, NULL, 1, 0,
-		  "TODO 1: an 82574L (8086:10d3) refused with -ENOTSUP, ids named" },
+		  "TODO 1: an 82574L (8086:10d3) refused with -ENOTSUP, ids named", NULL },
 		{ "pci_open_refuses_kernel_bound_device", pci_open_refuses_kernel_bound_device,
 		  setup_bound_to_e1000, nicsim_fixture_teardown, 1, 0,
-		  "TODO 1: a device bound to e1000 refused with -EBUSY: unbind it" },
+		  "TODO 1: a device bound to e1000 refused with -EBUSY: unbind it", "root" },
 		{ "pci_enable_sets_memory_and_bus_master", pci_enable_sets_memory_and_bus_master,
 		  nicsim_fixture_setup, nicsim_fixture_teardown, 2, 0,
-		  "TODO 2: command bits 1 and 2 set, other bits kept" },
+		  "TODO 2: command bits 1 and 2 set, other bits kept", "root" },
 		{ "bar0_registers_read_and_write", bar0_registers_read_and_write, nicsim_fixture_setup,
-		  nicsim_fixture_teardown, 2, 0, "TODO 3+4: 32-bit volatile MMIO reaches the device" },
+		  nicsim_fixture_teardown, 2, 0, "TODO 3+4: 32-bit volatile MMIO reaches the device", "root" },
 		{ "reset_follows_the_sdm", reset_follows_the_sdm, nicsim_fixture_setup,
-		  nicsim_fixture_teardown, 2, 0, "TODO 5: interrupts masked, RX/TX off, CTRL.RST, wait" },
+		  nicsim_fixture_teardown, 2, 0, "TODO 5: interrupts masked, RX/TX off, CTRL.RST, wait", "root" },
 		{ "link_comes_up", link_comes_up, nicsim_fixture_setup, nicsim_fixture_teardown, 2, 0,
-		  "TODO 6: SLU|ASDE set, resets/forcing cleared, STATUS.LU waited for" },
+		  "TODO 6: SLU|ASDE set, resets/forcing cleared, STATUS.LU waited for", "root" },
 		{ "link_timeout_is_reported", link_timeout_is_reported, nicsim_fixture_setup,
-		  nicsim_fixture_teardown, 1, 0, "TODO 6: no link -> -ETIMEDOUT with a message" },
+		  nicsim_fixture_teardown, 1, 0, "TODO 6: no link -> -ETIMEDOUT with a message", "root" },
 		{ "mac_from_eeprom_and_ral", mac_from_eeprom_and_ral, setup_with_mac,
-		  nicsim_fixture_teardown, 2, 0, "TODO 7: MAC via EERD (82540 layout) and into RAL0/RAH0" },
+		  nicsim_fixture_teardown, 2, 0, "TODO 7: MAC via EERD (82540 layout) and into RAL0/RAH0", "root" },
 		{ "interrupts_delivered_and_acknowledged", interrupts_delivered_and_acknowledged,
 		  nicsim_fixture_setup, nicsim_fixture_teardown, 3, 15,
-		  "TODO 8+9: UIO read, ICR read/W1C, INTx re-enabled, twice" },
+		  "TODO 8+9: UIO read, ICR read/W1C, INTx re-enabled, twice", "root" },
 	};
 	return kit_test_main(argc, argv, "lab02-uio-mmio", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -364,9 +364,9 @@ int main(int argc, char **argv)
 {
 	static const struct kit_test tests[] = {
 		{ "sim", on_sim, sim_setup, nicsim_fixture_teardown, 1, 120,
-		  "the scenario on the simulated 82540EM (hw/sim)" },
+		  "the scenario on the simulated 82540EM (hw/sim)", NULL },
 		{ "qemu", on_qemu, NULL, qemu_teardown, 1, 240,
-		  "the scenario on QEMU's e1000 (in the guest)" },
+		  "the scenario on QEMU's e1000 (in the guest)", NULL },
 	};
 	return kit_test_main(argc, argv, "e1k-scenario", tests, sizeof(tests) / sizeof(tests[0]));
 }

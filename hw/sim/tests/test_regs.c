@@ -97,7 +97,12 @@ static void test_reset_self_clears(void **state)
 	tdrv_wr(&t->drv, E1K_RAL0, 0x12345678);
 	tdrv_wr(&t->drv, E1K_CTRL, E1K_CTRL_RST);
 	t_sync(t);
+	/* The reset takes a while (10 ms here): RST reads 1 until it is over. */
+	assert_int_equal(tdrv_rd(&t->drv, E1K_CTRL) & E1K_CTRL_RST, E1K_CTRL_RST);
+	for (int i = 0; i < 200 && (tdrv_rd(&t->drv, E1K_CTRL) & E1K_CTRL_RST); i++)
+		usleep(1000);
 	assert_int_equal(tdrv_rd(&t->drv, E1K_CTRL) & E1K_CTRL_RST, 0);
+	assert_int_equal(nicsim_diag_count(t->dev), 0);
 	assert_int_equal(tdrv_rd(&t->drv, E1K_RDBAL), 0);
 	/* RAL0/RAH0 reloaded from the EEPROM MAC 02:00:00:00:00:02 */
 	assert_int_equal(tdrv_rd(&t->drv, E1K_RAL0), 0x00000002);
@@ -105,6 +110,40 @@ static void test_reset_self_clears(void **state)
 	struct nicsim_counters c;
 	nicsim_get_counters(t->dev, &c);
 	assert_int_equal(c.resets, 1);
+}
+
+/* A read-modify-write of CTRL before RST cleared writes RST back: with every write
+ * traced, the device sees both writes and says so, whatever its polling saw. */
+static void test_ctrl_written_during_reset(void **state)
+{
+	struct t *t = *state;
+	char err[256];
+
+	assert_int_equal(nicsim_watch_writes(t->dev, (volatile uint8_t *)t->drv.bar, err, sizeof(err)), 0);
+	uint32_t ctrl = tdrv_rd(&t->drv, E1K_CTRL);
+	*(volatile uint32_t *)&t->drv.bar[E1K_CTRL / 4] = ctrl | E1K_CTRL_RST;
+	ctrl = t->drv.bar[E1K_CTRL / 4];   /* still RST: the reset is in progress */
+	*(volatile uint32_t *)&t->drv.bar[E1K_CTRL / 4] = ctrl | E1K_CTRL_SLU;
+	assert_int_equal(nicsim_watched_writes(E1K_CTRL), 2);
+	nicsim_unwatch_writes();
+	t_sync(t);
+	assert_true(nicsim_diag_find(t->dev, "while the reset is still in progress"));
+}
+
+/* RCTL.EN before the ring's registers: with the trace the order is a fact, not luck. */
+static void test_traced_rx_enable_before_ring(void **state)
+{
+	struct t *t = *state;
+	char err[256];
+
+	assert_int_equal(nicsim_watch_writes(t->dev, (volatile uint8_t *)t->drv.bar, err, sizeof(err)), 0);
+	volatile uint32_t *bar = t->drv.bar;
+	bar[E1K_RCTL / 4] = E1K_RCTL_EN;
+	bar[E1K_RDBAL / 4] = 0x1000;
+	bar[E1K_RDLEN / 4] = 4096;
+	nicsim_unwatch_writes();
+	t_sync(t);
+	assert_true(nicsim_diag_find(t->dev, "SDM 14.4: RX enabled (RCTL.EN) before the ring"));
 }
 
 static void test_link_up_after_slu(void **state)
@@ -300,6 +339,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_driver_name_configurable, setup_kernel_driver, t_teardown),
 		cmocka_unit_test_setup_teardown(test_config_space, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_reset_self_clears, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_ctrl_written_during_reset, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_traced_rx_enable_before_ring, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_link_up_after_slu, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_eeprom_mac_and_checksum, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_ics_ims_imc_icr, t_setup, t_teardown),

@@ -247,19 +247,19 @@ int main(int argc, char **argv)
 {
 	static const struct kit_test tests[] = {
 		{ "vm_identity_and_enable", vm_identity_and_enable, setup, teardown, 2, 30,
-		  "TODO 1+2: QEMU's NIC is 8086:100e on uio_pci_generic; memory + bus master set" },
+		  "TODO 1+2: QEMU's NIC is 8086:100e on uio_pci_generic; memory + bus master set", NULL },
 		{ "vm_refuses_kernel_bound_nic", vm_refuses_kernel_bound_nic, setup, teardown, 1, 30,
-		  "TODO 1: the guest's eth1 (kernel e1000) refused with -EBUSY" },
+		  "TODO 1: the guest's eth1 (kernel e1000) refused with -EBUSY", NULL },
 		{ "vm_registers_reach_qemu", vm_registers_reach_qemu, setup, teardown, 2, 30,
-		  "TODO 3+4: STATUS, RDTR write/read back, EERD answered by QEMU" },
+		  "TODO 3+4: STATUS, RDTR write/read back, EERD answered by QEMU", NULL },
 		{ "vm_reset_quiets_the_device", vm_reset_quiets_the_device, setup, teardown, 2, 30,
-		  "TODO 5: IMS 0 and RCTL 0 after reset although QEMU ignores CTRL.RST" },
+		  "TODO 5: IMS 0 and RCTL 0 after reset although QEMU ignores CTRL.RST", NULL },
 		{ "vm_link_comes_up", vm_link_comes_up, setup, teardown, 2, 30,
-		  "TODO 6: SLU|ASDE set, forcing bits cleared, STATUS.LU on QEMU" },
+		  "TODO 6: SLU|ASDE set, forcing bits cleared, STATUS.LU on QEMU", NULL },
 		{ "vm_mac_is_qemus", vm_mac_is_qemus, setup, teardown, 2, 30,
-		  "TODO 7: EEPROM MAC = QEMU's -device mac, and in RAL0/RAH0" },
+		  "TODO 7: EEPROM MAC = QEMU's -device mac, and in RAL0/RAH0", NULL },
 		{ "vm_interrupt_acknowledged", vm_interrupt_acknowledged, setup, teardown, 3, 40,
-		  "TODO 8+9: /dev/uioN interrupt, ICR read, INTx re-enabled, twice" },
+		  "TODO 8+9: /dev/uioN interrupt, ICR read, INTx re-enabled, twice", NULL },
 	};
 	return kit_test_main(argc, argv, "lab02-uio-mmio-vm", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -205,11 +205,11 @@ int main(int argc, char **argv)
 {
 	static const struct kit_test tests[] = {
 		{ "vm_translates_like_pagemap", vm_translates_like_pagemap, setup, NULL, 2, 30,
-		  "TODO 1+2: guest virt->phys = pagemap, inside guest RAM (/proc/iomem)" },
+		  "TODO 1+2: guest virt->phys = pagemap, inside guest RAM (/proc/iomem)", NULL },
 		{ "vm_hugepage_dma_contiguous", vm_hugepage_dma_contiguous, setup, NULL, 2, 30,
-		  "TODO 3-6: 2 MiB on the guest's hugetlbfs, aligned; 4 MiB only if contiguous" },
+		  "TODO 3-6: 2 MiB on the guest's hugetlbfs, aligned; 4 MiB only if contiguous", NULL },
 		{ "vm_mempool_phys_in_guest", vm_mempool_phys_in_guest, setup, NULL, 2, 60,
-		  "TODO 7-9: 1500 buffers' phys = pagemap, in RAM; bulk alloc/free" },
+		  "TODO 7-9: 1500 buffers' phys = pagemap, in RAM; bulk alloc/free", NULL },
 	};
 	return kit_test_main(argc, argv, "lab03-hugepages-pagemap-vm", tests,
 			     sizeof(tests) / sizeof(tests[0]));

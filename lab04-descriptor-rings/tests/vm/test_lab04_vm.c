@@ -311,13 +311,13 @@ int main(int argc, char **argv)
 {
 	static const struct kit_test tests[] = {
 		{ "vm_receive_from_host", vm_receive_from_host, setup, teardown, 3, 60,
-		  "TODO 2-4: 60/1000/1514-byte frames from the host byte for byte; filtered one dropped" },
+		  "TODO 2-4: 60/1000/1514-byte frames from the host byte for byte; filtered one dropped", NULL },
 		{ "vm_send_to_host", vm_send_to_host, setup, teardown, 3, 60,
-		  "TODO 5-7: 60/1000/1514-byte frames reach the host byte for byte; reclaimed" },
+		  "TODO 5-7: 60/1000/1514-byte frames reach the host byte for byte; reclaimed", NULL },
 		{ "vm_rx_ring_wraps", vm_rx_ring_wraps, setup, teardown, 2, 60,
-		  "TODO 4: 50 host frames through an 8-descriptor ring, in order, no leak" },
+		  "TODO 4: 50 host frames through an 8-descriptor ring, in order, no leak", NULL },
 		{ "vm_tx_ring_wraps", vm_tx_ring_wraps, setup, teardown, 2, 60,
-		  "TODO 6+7: 50 frames through an 8-descriptor TX ring, in order, all reclaimed" },
+		  "TODO 6+7: 50 frames through an 8-descriptor TX ring, in order, all reclaimed", NULL },
 	};
 	return kit_test_main(argc, argv, "lab04-descriptor-rings-vm", tests,
 			     sizeof(tests) / sizeof(tests[0]));

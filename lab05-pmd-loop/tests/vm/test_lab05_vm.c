@@ -681,19 +681,19 @@ int main(int argc, char **argv)
 {
 	static const struct kit_test tests[] = {
 		{ "vm_rx_burst_from_host", vm_rx_burst_from_host, setup, teardown, 3, 60,
-		  "TODO 1+2: 20 host frames (60-1514 B) in one burst byte for byte, one RDT write (= 19)" },
+		  "TODO 1+2: 20 host frames (60-1514 B) in one burst byte for byte, one RDT write (= 19)", NULL },
 		{ "vm_rx_bursts_wrap", vm_rx_bursts_wrap, setup, teardown, 2, 60,
-		  "TODO 1+2: 120 host frames through a 16-descriptor ring in bursts of 8, in order, no leak" },
+		  "TODO 1+2: 120 host frames through a 16-descriptor ring in bursts of 8, in order, no leak", NULL },
 		{ "vm_tx_burst_to_host", vm_tx_burst_to_host, setup, teardown, 3, 60,
-		  "TODO 3: 32 frames in one burst, one TDT write; the host gets them byte for byte, in order" },
+		  "TODO 3: 32 frames in one burst, one TDT write; the host gets them byte for byte, in order", NULL },
 		{ "vm_tx_bursts_wrap_and_reclaim", vm_tx_bursts_wrap_and_reclaim, setup, teardown, 2, 60,
-		  "TODO 4: 200 frames through a 16-descriptor TX ring, all on the wire in order, all reclaimed" },
+		  "TODO 4: 200 frames through a 16-descriptor TX ring, all on the wire in order, all reclaimed", NULL },
 		{ "vm_fwd_reflects_host_frames", vm_fwd_reflects_host_frames, setup, teardown, 2, 60,
-		  "TODO 8: 100 host frames reflected back (MACs swapped), in order, rx = tx + dropped" },
+		  "TODO 8: 100 host frames reflected back (MACs swapped), in order, rx = tx + dropped", NULL },
 		{ "vm_responder_answers_arp", vm_responder_answers_arp, setup, teardown, 2, 60,
-		  "TODO 9: an ARP request from the host answered byte for byte; one for another IP ignored" },
+		  "TODO 9: an ARP request from the host answered byte for byte; one for another IP ignored", NULL },
 		{ "vm_responder_answers_ping", vm_responder_answers_ping, setup, teardown, 2, 60,
-		  "TODO 10: an echo request answered (addresses, both checksums, data); bad ones ignored" },
+		  "TODO 10: an echo request answered (addresses, both checksums, data); bad ones ignored", NULL },
 	};
 	return kit_test_main(argc, argv, "lab05-pmd-loop-vm", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -572,13 +572,13 @@ int main(int argc, char **argv)
 {
 	static const struct kit_test tests[] = {
 		{ "vm_pipeline_reflects_host_frames", vm_pipeline_reflects_host_frames, setup, teardown, 4, 60,
-		  "TODO 10-12: RX -> worker -> TX on QEMU: 200 host frames back once each, in order, MACs swapped" },
+		  "TODO 10-12: RX -> worker -> TX on QEMU: 200 host frames back once each, in order, MACs swapped", NULL },
 		{ "vm_pipeline_two_workers_drop_bad", vm_pipeline_two_workers_drop_bad, setup, teardown, 3, 60,
-		  "TODO 10-12: two workers on both vCPUs: 24 bad frames dropped and counted, 216 back once each" },
+		  "TODO 10-12: two workers on both vCPUs: 24 bad frames dropped and counted, 216 back once each", NULL },
 		{ "vm_ring_across_two_vcpus", vm_ring_across_two_vcpus, NULL, NULL, 3, 60,
-		  "TODO 2-4: SP/SC, MP/MC, MP/SC across the 2 vCPUs (360000 values): each once, in order per producer" },
+		  "TODO 2-4: SP/SC, MP/MC, MP/SC across the 2 vCPUs (360000 values): each once, in order per producer", NULL },
 		{ "vm_lcores_on_both_vcpus", vm_lcores_on_both_vcpus, NULL, NULL, 1, 30,
-		  "TODO 5-6: lcores pinned to vCPU 0 and 1, their ids, wait returns fn's value" },
+		  "TODO 5-6: lcores pinned to vCPU 0 and 1, their ids, wait returns fn's value", NULL },
 	};
 	return kit_test_main(argc, argv, "lab06-rings-multicore-vm", tests, sizeof(tests) / sizeof(tests[0]));
 }
