@@ -8,9 +8,10 @@
  * LIST_PROGRAM, the same tests built against the reference solution, so that a
  * submission can neither add, drop nor re-weigh a test.
  *
- * Who decides. A test passes only when its process exits 0 and wrote exactly
- * "pass" on the verdict pipe (KIT_RESULT_FD); what it printed only explains a
- * failure. Skips are decided here, before the test starts, from the list's
+ * Who decides. A test passes only when its process exits 0, wrote exactly "pass"
+ * on the verdict pipe (KIT_RESULT_FD), and the simulated NIC's own process reported
+ * no programming mistake on the witness pipe (KIT_WITNESS_FD, hw/sim/remote.c);
+ * what the test printed only explains a failure. Skips are decided here, before the test starts, from the list's
  * needs column. Every test runs in its own process group (and, with --sandbox,
  * in its own PID, mount and network namespaces: tools/sandbox.c) with a time
  * limit; whatever it left running is killed when it ends; at most 1 MiB of its
@@ -120,6 +121,7 @@ static int nwrapper;
 struct run {
 	int wstatus;
 	char verdict[64];
+	char witness[4096];   /* what the simulated NIC's own process reported */
 	size_t dropped;
 };
 
@@ -129,9 +131,10 @@ struct run {
  * whole PID namespace). */
 static struct run run_test(char *const argv[], const char *out_path, double timeout_s)
 {
-	struct run r = { 0, "", 0 };
-	int out_pipe[2], result_pipe[2];
-	if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(result_pipe, O_CLOEXEC) != 0)
+	struct run r = { 0, "", "", 0 };
+	int out_pipe[2], result_pipe[2], witness_pipe[2];
+	if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(result_pipe, O_CLOEXEC) != 0 ||
+	    pipe2(witness_pipe, O_CLOEXEC) != 0)
 		die("pipe failed");
 	int log_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (log_fd < 0)
@@ -153,7 +156,9 @@ static struct run run_test(char *const argv[], const char *out_path, double time
 		dup2(out_pipe[1], 1);
 		dup2(out_pipe[1], 2);
 		dup2(result_pipe[1], 3);   /* dup2 clears close-on-exec */
+		dup2(witness_pipe[1], 4);
 		setenv("KIT_RESULT_FD", "3", 1);
+		setenv("KIT_WITNESS_FD", "4", 1);
 		int devnull = open("/dev/null", O_RDONLY);
 		if (devnull >= 0) {
 			dup2(devnull, 0);
@@ -166,12 +171,13 @@ static struct run run_test(char *const argv[], const char *out_path, double time
 	setpgid(pid, pid);
 	close(out_pipe[1]);
 	close(result_pipe[1]);
+	close(witness_pipe[1]);
 
 	double deadline = now_s() + timeout_s;
-	size_t kept = 0, verdict_len = 0;
-	int out_open = 1, result_open = 1, exited = 0;
+	size_t kept = 0, verdict_len = 0, witness_len = 0;
+	int out_open = 1, result_open = 1, witness_open = 1, exited = 0;
 	char buf[65536];
-	while (!exited || out_open || result_open) {
+	while (!exited || out_open || result_open || witness_open) {
 		if (now_s() > deadline) {
 			kill(-pid, SIGKILL);
 			if (!exited)
@@ -179,9 +185,22 @@ static struct run run_test(char *const argv[], const char *out_path, double time
 			r.wstatus = -1;
 			break;
 		}
-		struct pollfd fds[2] = { { out_open ? out_pipe[0] : -1, POLLIN, 0 },
-					 { result_open ? result_pipe[0] : -1, POLLIN, 0 } };
-		poll(fds, 2, 20);
+		struct pollfd fds[3] = { { out_open ? out_pipe[0] : -1, POLLIN, 0 },
+					 { result_open ? result_pipe[0] : -1, POLLIN, 0 },
+					 { witness_open ? witness_pipe[0] : -1, POLLIN, 0 } };
+		poll(fds, 3, 20);
+		if (fds[2].revents) {
+			ssize_t got = read(witness_pipe[0], buf, sizeof(buf));
+			if (got <= 0) {
+				witness_open = 0;
+			} else {
+				size_t room = sizeof(r.witness) - 1 - witness_len;
+				size_t take = (size_t)got < room ? (size_t)got : room;
+				memcpy(r.witness + witness_len, buf, take);
+				witness_len += take;
+				r.witness[witness_len] = 0;
+			}
+		}
 		if (fds[0].revents) {
 			ssize_t got = read(out_pipe[0], buf, sizeof(buf));
 			if (got <= 0) {
@@ -217,6 +236,7 @@ static struct run run_test(char *const argv[], const char *out_path, double time
 	kill(-pid, SIGKILL);
 	close(out_pipe[0]);
 	close(result_pipe[0]);
+	close(witness_pipe[0]);
 	close(log_fd);
 	return r;
 }
@@ -291,6 +311,25 @@ static int find_device_diagnostic(const char *text, char *out, size_t out_len)
 	return 0;
 }
 
+/* "/long/build/path/e1k_rx.c:157:10: ..." -> "e1k_rx.c:157:10: ...": a student
+ * knows the file by its name. */
+static void strip_dirs(char *msg)
+{
+	char *out = msg;
+	for (char *p = msg; *p;) {
+		if (*p == '/' && (p == msg || p[-1] == ' ' || p[-1] == '(')) {
+			char *end = p + strcspn(p, " :),");
+			char *last = p;
+			for (char *q = p; q < end; q++)
+				if (*q == '/')
+					last = q + 1;
+			p = last;
+		}
+		*out++ = *p++;
+	}
+	*out = 0;
+}
+
 /* Decide status and message. The status comes from the exit status and the verdict
  * line alone; what the test printed only explains a failure. */
 static void judge(struct result *r, const struct run *run, const char *out)
@@ -299,7 +338,10 @@ static void judge(struct result *r, const struct run *run, const char *out)
 	int wstatus = run->wstatus;
 
 	r->message[0] = 0;
-	int have_diag = find_device_diagnostic(out, diag, sizeof(diag));
+	/* The simulated NIC's own process (the witness) first: the test process can
+	 * neither write nor silence it. Then what the test printed. */
+	int witnessed = find_tagged(run->witness, "diag: ", diag, sizeof(diag));
+	int have_diag = witnessed || find_device_diagnostic(out, diag, sizeof(diag));
 	if (wstatus == -1) {
 		r->status = TIMEOUT;
 		snprintf(r->message, MSG_LEN, "no result after %d s (a loop that never ends? a blocking call?)",
@@ -311,7 +353,8 @@ static void judge(struct result *r, const struct run *run, const char *out)
 			snprintf(r->message + strlen(r->message), MSG_LEN - strlen(r->message), "; last note: %.300s", a);
 		return;
 	}
-	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && strcmp(run->verdict, "pass\n") == 0) {
+	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && strcmp(run->verdict, "pass\n") == 0 &&
+	    !witnessed) {
 		r->status = PASS;
 		r->points = r->max;
 		return;
@@ -320,6 +363,15 @@ static void judge(struct result *r, const struct run *run, const char *out)
 	if (find_tagged(out, "SUMMARY: ", a, sizeof(a)) && strstr(a, "Sanitizer")) {
 		r->status = CRASH;
 		snprintf(r->message, MSG_LEN, "%.350s (full report in the log)", a);
+	} else if (find_tagged(out, ": runtime error: ", a, sizeof(a))) {
+		/* UBSan: the line before the tag is "FILE:LINE:COL". */
+		const char *hit = strstr(out, ": runtime error: ");
+		const char *start = hit;
+		while (start > out && start[-1] != '\n')
+			start--;
+		r->status = CRASH;
+		snprintf(r->message, MSG_LEN, "UBSan: %.*s: %.250s", (int)(hit - start < 150 ? hit - start : 150),
+			 start, a);
 	} else if (have_diag) {
 		/* What the device saw explains more than the test's consequence of it. */
 		snprintf(r->message, MSG_LEN, "the simulated NIC said: %.350s", diag);
@@ -348,6 +400,7 @@ static void judge(struct result *r, const struct run *run, const char *out)
 	if (run->dropped)
 		snprintf(r->message + strlen(r->message), MSG_LEN - strlen(r->message),
 			 " [output cut at 1 MiB: %zu more bytes dropped]", run->dropped);
+	strip_dirs(r->message);
 }
 
 /* The first line of PROG's build log (build.log beside it) that says "error". */

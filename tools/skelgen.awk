@@ -12,7 +12,9 @@
 #     // END SOLUTION 3
 #
 # Variables: solved = N keeps the solution of every block numbered below N
-# (for a student who wants to resume at TODO N); src = the file name, for errors;
+# (for a student who wants to resume at TODO N); missing = K keeps the solution of
+# every block but K (the leave-one-out proof: tools/todo-check --leave-one-out);
+# src = the file name, for errors;
 # template = 1 writes one line "<TAB>@TODO k@" where each block's code goes (what
 # tools/stage matches a student's header against).
 # Everything outside the markers is copied unchanged.
@@ -21,6 +23,11 @@ function fail(msg) {
 	printf("skelgen: %s:%d: %s\n", src, NR, msg) > "/dev/stderr"
 	failed = 1
 	exit 1
+}
+
+# Is block b's solution kept?
+function kept(b) {
+	return missing != "" ? b != missing : b < solved
 }
 
 BEGIN {
@@ -55,13 +62,13 @@ BEGIN {
 }
 
 state == "solution" {
-	if (block < solved && template != 1)
+	if (kept(block) && template != 1)
 		print
 	next
 }
 
 state == "placeholder" {
-	if (block < solved || template == 1)
+	if (kept(block) || template == 1)
 		next
 	line = $0
 	if (match(line, /^[ \t]*\/\/ ?/) == 0)

@@ -53,6 +53,8 @@ void diag(struct nicsim *dev, const char *fmt, ...)
 
 size_t nicsim_diag_count(struct nicsim *dev)
 {
+	if (dev->remote)
+		return remote_diag_count(dev);
 	size_t n;
 
 	pthread_mutex_lock(&dev->diags.lock);
@@ -63,6 +65,8 @@ size_t nicsim_diag_count(struct nicsim *dev)
 
 const char *nicsim_diag_get(struct nicsim *dev, size_t index)
 {
+	if (dev->remote)
+		return remote_diag_get(dev, index);
 	const char *s = NULL;
 
 	pthread_mutex_lock(&dev->diags.lock);
@@ -74,6 +78,8 @@ const char *nicsim_diag_get(struct nicsim *dev, size_t index)
 
 int nicsim_diag_find(struct nicsim *dev, const char *needle)
 {
+	if (dev->remote)
+		return remote_diag_find(dev, needle);
 	int found = 0;
 
 	pthread_mutex_lock(&dev->diags.lock);

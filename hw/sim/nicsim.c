@@ -124,8 +124,7 @@ static void *device_loop(void *arg)
 		uint64_t t = 0;
 
 		pci_poll(dev);
-		dev->traced = trace_drain(dev);
-		if (!dev->traced)
+		if (!trace_drain(dev))
 			regs_poll(dev);
 		busy = wire_poll(dev);
 		rx_drain(dev);
@@ -269,6 +268,10 @@ void nicsim_stop(struct nicsim *dev)
 {
 	if (!dev)
 		return;
+	if (dev->remote) {
+		remote_stop(dev);
+		return;
+	}
 	if (dev->peer) {
 		/* The other port pushes into our queue: stop it before freeing ours. */
 		halt_thread(dev->peer);
@@ -287,6 +290,10 @@ const char *nicsim_dir(const struct nicsim *dev)
 
 void nicsim_get_counters(struct nicsim *dev, struct nicsim_counters *out)
 {
+	if (dev->remote) {
+		remote_get_counters(dev, out);
+		return;
+	}
 	const uint64_t *src = (const uint64_t *)&dev->cnt;
 	uint64_t *dst = (uint64_t *)out;
 
@@ -296,6 +303,8 @@ void nicsim_get_counters(struct nicsim *dev, struct nicsim_counters *out)
 
 int nicsim_sync(struct nicsim *dev, unsigned timeout_ms)
 {
+	if (dev->remote)
+		return remote_sync(dev, timeout_ms);
 	unsigned want = atomic_fetch_add(&dev->sync_request, 1) + 1;
 	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000;
 
@@ -311,6 +320,8 @@ int nicsim_sync(struct nicsim *dev, unsigned timeout_ms)
 
 int nicsim_inject(struct nicsim *dev, const void *frame, size_t len)
 {
+	if (dev->remote)
+		return remote_inject(dev, frame, len);
 	if (dev->cfg.backend != NICSIM_WIRE_TEST || len == 0 || len > NICSIM_FRAME_MAX)
 		return -1;
 	return queue_push(&dev->wire_in, frame, len);
@@ -321,6 +332,8 @@ int nicsim_capture(struct nicsim *dev, void *buf, size_t len)
 	struct frame_slot *s;
 	int n;
 
+	if (dev->remote)
+		return remote_capture(dev, buf, len);
 	if (dev->cfg.backend != NICSIM_WIRE_TEST || !(s = queue_peek(&dev->capture)))
 		return 0;
 	if (s->len > len)
@@ -333,10 +346,18 @@ int nicsim_capture(struct nicsim *dev, void *buf, size_t len)
 
 void nicsim_set_link(struct nicsim *dev, int up)
 {
+	if (dev->remote) {
+		remote_set_link(dev, up);
+		return;
+	}
 	atomic_store(&dev->pending_link, up ? 1 : 0);
 }
 
 void nicsim_surprise_reset(struct nicsim *dev)
 {
+	if (dev->remote) {
+		remote_surprise_reset(dev);
+		return;
+	}
 	atomic_store(&dev->pending_reset, 1);
 }

@@ -155,6 +155,15 @@ void nicsim_surprise_reset(struct nicsim *dev);
 /* Parse "02:00:00:00:00:02" into mac. 0 or -1. */
 int nicsim_parse_mac(const char *text, uint8_t mac[6]);
 
+/* The same device in a process of its own (remote.c): fork + exec of bin (the
+ * `nicsim` program) as `nicsim serve`, driven over a socket by every nicsim_* call
+ * above. With witness_fd >= 0 the device process writes each diagnostic there as
+ * "diag: MESSAGE" lines (the grader's witness pipe). */
+struct nicsim *nicsim_start_process(const char *dir, const struct nicsim_config *cfg,
+				    const char *bin, int witness_fd, char *err, size_t err_len);
+/* `nicsim serve`: the device side; ctl is the socket, witness -1 for none. */
+int nicsim_serve(int ctl, int witness);
+
 /* Every BAR0 write in order (trace.c), for tests that grade an order: the driver's
  * mapping bar0 of dev's resource0 is made read-only in this process; each store
  * faults, is let through, and is handed to the device as one write event, so the

@@ -9,8 +9,10 @@
  *   }
  *   cmocka_unit_test_setup_teardown(test_link, nicsim_fixture_setup, nicsim_fixture_teardown)
  *
- * Setup fails (the test is reported as failed with the reason printed) when the
- * model cannot start, e.g. without root.
+ * The model runs in a process of its own (`nicsim serve`, remote.c), the grader's
+ * witness: what the device saw is judged where no student code runs. Setup fails
+ * (the test is reported as failed with the reason printed) when the model cannot
+ * start, e.g. without root.
  */
 #ifndef BYPASSLAB_NICSIM_FIXTURE_H
 #define BYPASSLAB_NICSIM_FIXTURE_H

@@ -150,6 +150,12 @@ struct trace_area {
 
 struct nicsim {
 	char dir[PATH_MAX];
+	/* A device in a process of its own (remote.c): only these fields are used. */
+	bool remote;
+	int remote_fd;               /* the socket to `nicsim serve` */
+	pid_t remote_pid;
+	char remote_msg[512];        /* the last diagnostic fetched */
+
 	int made_dir;                /* nicsim created dir: remove it at stop */
 	struct nicsim_config cfg;
 	char driver_name[64];
@@ -209,7 +215,7 @@ struct nicsim {
 	struct dma_space dma;
 	struct diag_list diags;
 	struct trace_area *trace;    /* .trace in the device directory (trace.c) */
-	bool traced;                 /* this loop took the driver's writes from the trace */
+	bool traced;                 /* this loop takes the driver's writes from the trace */
 	uint64_t reset_until_ns;     /* CTRL.RST reads 1 until then (0: no reset in progress) */
 
 	/* wire (wire.c) */
@@ -309,6 +315,16 @@ bool tx_process(struct nicsim *dev);
 void tx_dd_flush(struct nicsim *dev, uint64_t now, bool all);
 
 /* wire.c */
+void remote_stop(struct nicsim *dev);
+void remote_get_counters(struct nicsim *dev, struct nicsim_counters *out);
+int remote_sync(struct nicsim *dev, unsigned timeout_ms);
+int remote_inject(struct nicsim *dev, const void *frame, size_t len);
+int remote_capture(struct nicsim *dev, void *buf, size_t len);
+void remote_set_link(struct nicsim *dev, int up);
+void remote_surprise_reset(struct nicsim *dev);
+size_t remote_diag_count(struct nicsim *dev);
+const char *remote_diag_get(struct nicsim *dev, size_t index);
+int remote_diag_find(struct nicsim *dev, const char *needle);
 int trace_create(struct nicsim *dev, char *err, size_t err_len);
 void trace_remove(struct nicsim *dev);
 bool trace_drain(struct nicsim *dev);   /* true while the trace replaces polling */

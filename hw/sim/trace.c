@@ -70,6 +70,7 @@ bool trace_drain(struct nicsim *dev)
 	uint32_t head = __atomic_load_n(&t->head, __ATOMIC_ACQUIRE);
 	uint32_t tail = t->tail;
 	bool on = __atomic_load_n(&t->active, __ATOMIC_ACQUIRE) != 0;
+	dev->traced = on || tail != head;   /* reg_value: the values in trace order */
 	for (; tail != head; tail++) {
 		const struct trace_record *r = &t->rec[tail % TRACE_SLOTS];
 		regs_write_event(dev, r->off, r->value);
