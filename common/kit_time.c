@@ -2,6 +2,7 @@
 #include "kit_time.h"
 
 #include <sys/resource.h>
+#include <time.h>
 
 double kit_cpu_seconds(void)
 {
@@ -10,6 +11,14 @@ double kit_cpu_seconds(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+double kit_thread_cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 double kit_tsc_hz(void)

@@ -30,6 +30,9 @@ static inline uint64_t kit_rdtsc(void)
 /* CPU time (user + system) this process used so far, in seconds. Times the
  * TSC rate, divided by packets, it gives the receiver's cycles per packet. */
 double kit_cpu_seconds(void);
+/* CPU time of the calling thread only (not, say, a simulated NIC's thread in the
+ * same process). */
+double kit_thread_cpu_seconds(void);
 
 /* TSC ticks per second, measured on first use. */
 double kit_tsc_hz(void);

@@ -70,8 +70,9 @@ int e1k_phys_contiguous(const void *virt, size_t len, char *err, size_t err_len)
 	 *   - For every following page start p (p = virt rounded down to a page,
 	 *     plus k * E1K_PAGEMAP_PAGE_SIZE, while p < virt + len): translate p;
 	 *     it must equal first_phys + (p - virt).
-	 *   - At the first page that does not: write its virtual address, the
-	 *     physical address found and the one expected into err; return 0.
+	 *   - At the first page that does not: write where it breaks into err (its
+	 *     virtual address, the physical address found and the one expected, as
+	 *     a phrase: callers print "not physically contiguous (%s)"); return 0.
 	 *   - All in order: return 1.
 	 * Hint: work with uintptr_t for the arithmetic, not with void *. */
 	(void)virt;

@@ -113,10 +113,33 @@ void rx_configure(struct nicsim *dev)
 	rx_tail_written(dev, dev->seen[E1K_RDT / 4]);
 }
 
+/* Descriptors old_tail .. rdt-1 are the device's again: a driver that gives one back
+ * with DD still set will take the old frame for a new one when the ring comes round
+ * (SDM 3.2.3: software clears the status before it returns the descriptor). */
+static void rx_check_returned(struct nicsim *dev, uint32_t old_tail, uint32_t rdt)
+{
+	struct ring *r = &dev->rx;
+	if (!r->usable || !r->va || dev->warned_dd_returned || old_tail >= r->count || rdt >= r->count)
+		return;
+	for (uint32_t i = old_tail, steps = 0; i != rdt && steps < r->count; steps++) {
+		uint8_t status = __atomic_load_n(r->va + (size_t)i * 16 + 12, __ATOMIC_ACQUIRE);
+		if (status & E1K_RXD_STAT_DD) {
+			dev->warned_dd_returned = true;
+			diag(dev, "SDM 3.2.3: RX descriptor %u was given back (RDT=%u) with its status "
+			     "still set (0x%02x, DD): zero the status before moving RDT, or the driver "
+			     "takes the old frame for a new one when the ring comes round", i, rdt, status);
+			return;
+		}
+		i = i + 1 == r->count ? 0 : i + 1;
+	}
+}
+
 void rx_tail_written(struct nicsim *dev, uint32_t rdt)
 {
 	uint32_t n = (reg_value(dev, E1K_RDLEN) & ~127u) / 16;
 
+	if (dev->rx.tail_ok && rdt < n)
+		rx_check_returned(dev, dev->rx.tail, rdt);
 	dev->rx.tail = rdt;
 	dev->rx.tail_ok = rdt < n;
 	if (!dev->rx.tail_ok && n > 0)

@@ -186,6 +186,7 @@ struct nicsim {
 	bool link_up;                /* STATUS.LU */
 	bool bus_master, mem_enable;
 	bool warned_no_bus_master;
+	bool warned_dd_returned;     /* an RX descriptor came back with DD set (said once) */
 	uint32_t rctl, tctl;
 
 	/* interrupts (irq.c part of regs.c) */

@@ -613,12 +613,16 @@ static void mempool_detects_double_free(void **state)
 	(void)state;
 	need_root();
 	struct e1k_mempool *pool = must_create(8, 2048);
-	struct e1k_buf *buf = e1k_buf_alloc(pool);
-	if (!buf || e1k_buf_free(buf) != 0)
+	/* Another buffer out, so that a second push of buf still fits on the stack and
+	 * the mistake shows as a wrong answer, not as a crash. */
+	struct e1k_buf *buf = e1k_buf_alloc(pool), *other = e1k_buf_alloc(pool);
+	if (!buf || !other || e1k_buf_free(buf) != 0)
 		kit_fail("alloc then free of one buffer failed");
 	int rc = e1k_buf_free(buf);
 	if (rc != -EALREADY)
-		kit_fail("freeing a buffer twice must return -EALREADY, got %d", rc);
+		kit_fail("freeing a buffer twice must return -EALREADY (check in_use before pushing "
+			 "it, and count it in double_frees: TODO 8), got %d", rc);
+	e1k_buf_free(other);
 	if (pool->double_frees != 1 || e1k_mempool_in_use(pool) != 0)
 		kit_fail("after a double free: double_frees %llu, in use %u (expected 1, 0)",
 			 (unsigned long long)pool->double_frees, e1k_mempool_in_use(pool));

@@ -538,7 +538,9 @@ static void fwd_reflects_and_accounts(void **state)
 	if (n != 20 || st.rx != 20)
 		kit_fail("fwd_round received %u (st.rx %llu) of 20 frames", n, (unsigned long long)st.rx);
 	if (st.tx != 7 || st.dropped != 13)
-		kit_fail("an 8-descriptor TX ring takes 7: expected tx 7, dropped 13; got %llu, %llu",
+		kit_fail("an 8-descriptor TX ring takes 7: expected tx 7, dropped 13; got %llu, %llu "
+			 "(e1k_tx_burst queues at most the room left, size - 1 - in flight, and "
+			 "counts the rest as full: TODO 3)",
 			 (unsigned long long)st.tx, (unsigned long long)st.dropped);
 	nicsim_sync(f->dev, 1000);
 	for (unsigned i = 0; i < 7; i++) {

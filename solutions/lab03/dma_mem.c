@@ -115,7 +115,9 @@ static int create_dma_file(struct e1k_dma *dma, const char *dir, char *err, size
 	/* TODO 4: Create the file the memory will live in.
 	 *   - Name it exactly "%s/" E1K_DMA_FILE_PREFIX "%d-%u" with dir, getpid()
 	 *     and the next number from next_file_number (atomic_fetch_add): the
-	 *     simulated NIC finds DMA memory by this name.
+	 *     simulated NIC finds DMA memory by this name. Check what snprintf
+	 *     returns (>= sizeof(dma->path): the name does not fit, -ENAMETOOLONG):
+	 *     without that check -Werror=format-truncation stops the build.
 	 *   - open(2) it O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode 0600. EEXIST
 	 *     means a file of that name is left over: take the next number.
 	 *   - ftruncate(2) it to dma->map_size. On hugetlbfs the size must be a
@@ -277,9 +279,10 @@ static int dma_alloc(struct e1k_dma *dma, size_t size, int need_contiguous,
 	}
 	dma->contiguous = rc;
 	if (need_contiguous && !dma->contiguous) {
-		snprintf(err, err_len, "the %zu-byte region in %s is %s: the device adds offsets to "
-			 "one bus address, so it needs one physical range. Keep a ring within one "
-			 "%s page (or allocate it page by page)", dma->map_size, dma->path, detail,
+		snprintf(err, err_len, "the %zu-byte region in %s is not physically contiguous (%s): "
+			 "the device adds offsets to one bus address, so it needs one physical range. "
+			 "Keep a ring within one %s page (or allocate it page by page)", dma->map_size,
+			 dma->path, detail,
 			 dma->huge ? "2 MiB" : "4 KiB");
 		e1k_dma_free(dma);
 		return -ENOMEM;
