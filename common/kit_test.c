@@ -122,6 +122,7 @@ int kit_test_main(int argc, char **argv, const char *suite,
 			if (strcmp(tests[i].name, argv[2]) != 0)
 				continue;
 			int result_fd = take_result_fd();
+			setenv("KIT_TEST", tests[i].name, 1);   /* for helpers that name requests */
 			for (int k = 0; k < 4; k++)
 				sigaction(fault_signals[k], NULL, &saved_fault_handlers[k]);
 			struct CMUnitTest one[1] = { to_cmocka(&tests[i]) };

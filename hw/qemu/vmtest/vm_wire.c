@@ -33,7 +33,11 @@ void vm_wire_prepare(struct vm_wire *w, const char *name)
 		kit_fail("$KIT_OUT is not set: start the guest with hw/qemu/run");
 	snprintf(w->dir, sizeof(w->dir), "%s/wire", out);
 	static unsigned requests;   /* names are never reused: old answers stay behind */
-	snprintf(w->name, sizeof(w->name), "%.60s-%d-%u", name, (int)getpid(), requests++);
+	/* The grader's test name first (KIT_TEST, set by kit_test_main): the host's wire
+	 * reports each request's outcome under it (hw/qemu/wire-server's witness). */
+	const char *test = getenv("KIT_TEST");
+	snprintf(w->name, sizeof(w->name), "%.40s.%.40s-%d-%u", test && *test ? test : "test", name,
+		 (int)getpid(), requests++);
 	if (!exists(vm_wire_file(w, "server.ready")))
 		kit_fail("no host-side wire server (%s/server.ready is missing): this test needs "
 			 "the host to send and capture frames; run it through make vm-test "
