@@ -87,7 +87,9 @@ void kit_payload_write(uint8_t *payload, uint64_t seq, uint64_t tx_ns);
 /* Returns 0, or KIT_FRAME_TOO_SHORT / KIT_FRAME_BAD_MAGIC. */
 int kit_payload_read(const uint8_t *payload, size_t len, uint64_t *seq, uint64_t *tx_ns);
 
-/* The Internet checksum (RFC 1071) over len bytes. */
+/* The Internet checksum (RFC 1071) over len bytes, as a number in host byte order:
+ * store it big endian (put16/put_be16: high byte first), as every other header
+ * field. Over a header whose checksum field is right it returns 0, whichever way. */
 uint16_t kit_ip_checksum(const void *data, size_t len);
 
 #endif

@@ -47,6 +47,12 @@ int responder_icmp(struct responder *r, uint8_t *frame, unsigned len)
 	 *   checksum is right (kit_ip_checksum over the header gives 0); protocol
 	 *   1; destination (offset 30) == r->ip; ICMP type 8, code 0, at least 8
 	 *   bytes of ICMP. Anything else: return 0.
+	 *   Then two requests to us that must not be answered, each counted:
+	 *   a fragment (MF, bit 13 of the 16 bits at IP offset 6, or a fragment
+	 *   offset, bits 12..0, not 0): r->dropped_fragments (RFC 1122 3.3.2: only
+	 *   a reassembled datagram is answered); an ICMP checksum that is wrong
+	 *   (kit_ip_checksum over the total - ihl ICMP bytes is not 0):
+	 *   r->dropped_bad_icmp_checksum (RFC 792). Return 0 for both.
 	 *   Rewrite: swap the MACs (ours as the source), swap source and
 	 *   destination IP, TTL = 64, IP checksum recomputed (zero it, then
 	 *   kit_ip_checksum over ihl bytes); ICMP type = 0, ICMP checksum

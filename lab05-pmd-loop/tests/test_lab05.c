@@ -696,8 +696,31 @@ static void responder_answers_icmp_echo(void **state)
 	nicsim_sync(f->dev, 1000);
 	if (respond_once(f, &r, out, sizeof(out)) != 0)
 		kit_fail("answered an echo request whose IP header checksum is wrong: check it first");
-	if (r.echo_replies != 1 || r.ignored != 2)
-		kit_fail("echo_replies %llu, ignored %llu; expected 1 and 2", (unsigned long long)r.echo_replies,
+	/* Requests to us that must not be answered: the first fragment of a larger echo
+	 * (MF set: RFC 1122 3.3.2, only whole datagrams), and a damaged ICMP message. */
+	len = make_echo(req, 0xC6120002);
+	req[14 + 6] = 0x20;   /* MF */
+	req[14 + 10] = req[14 + 11] = 0;
+	uint16_t sum = kit_ip_checksum(req + 14, 20);
+	req[14 + 10] = (uint8_t)(sum >> 8);
+	req[14 + 11] = (uint8_t)sum;
+	nicsim_inject(f->dev, req, len);
+	nicsim_sync(f->dev, 1000);
+	if (respond_once(f, &r, out, sizeof(out)) != 0)
+		kit_fail("answered the first fragment of an echo request (MF set): a fragment is not "
+			 "the whole datagram; drop it and count it in dropped_fragments (RFC 1122 3.3.2)");
+	len = make_echo(req, 0xC6120002);
+	req[34 + 2] ^= 0x55;   /* the ICMP checksum, not the IP header's */
+	nicsim_inject(f->dev, req, len);
+	nicsim_sync(f->dev, 1000);
+	if (respond_once(f, &r, out, sizeof(out)) != 0)
+		kit_fail("answered an echo request whose ICMP checksum is wrong: drop it and count it "
+			 "in dropped_bad_icmp_checksum (RFC 792)");
+	if (r.dropped_fragments != 1 || r.dropped_bad_icmp_checksum != 1)
+		kit_fail("dropped_fragments %llu, dropped_bad_icmp_checksum %llu; expected 1 and 1",
+			 (unsigned long long)r.dropped_fragments, (unsigned long long)r.dropped_bad_icmp_checksum);
+	if (r.echo_replies != 1 || r.ignored != 4)
+		kit_fail("echo_replies %llu, ignored %llu; expected 1 and 4", (unsigned long long)r.echo_replies,
 			 (unsigned long long)r.ignored);
 	assert_no_diagnostics(f);
 }
@@ -771,7 +794,7 @@ int main(int argc, char **argv)
 		{ "responder_answers_arp", responder_answers_arp, nicsim_fixture_setup, teardown, 3, 0,
 		  "TODO 9: ARP reply byte for byte; other addresses ignored", "root" },
 		{ "responder_answers_icmp_echo", responder_answers_icmp_echo, nicsim_fixture_setup, teardown, 3, 0,
-		  "TODO 10: echo reply: addresses, checksums, data; bad ones ignored", "root" },
+		  "TODO 10: echo reply: addresses, checksums, data; bad ones, fragments ignored", "root" },
 		{ "irq_wait_wakes_on_frames", irq_wait_wakes_on_frames, nicsim_fixture_setup, teardown, 2, 0,
 		  "TODO 11: timeout when idle, wakes per frame, INTx re-enabled, no sleep with work", "root" },
 	};

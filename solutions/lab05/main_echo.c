@@ -167,9 +167,11 @@ int main(int argc, char **argv)
 	int ping_ok = pings ? WIFEXITED(ping_status) && WEXITSTATUS(ping_status) == 0 : -1;
 	int accounted = port.rx_stats.packets == r.arp_replies + r.echo_replies + r.ignored &&
 			port.tx_stats.packets == r.arp_replies + r.echo_replies - dropped;
-	printf(TOOL ": %llu ARP replies, %llu echo replies, %llu frames ignored, %llu replies dropped (TX full)%s\n",
+	printf(TOOL ": %llu ARP replies, %llu echo replies, %llu frames ignored (%llu IP fragments, "
+	       "%llu bad ICMP checksums), %llu replies dropped (TX full)%s\n",
 	       (unsigned long long)r.arp_replies, (unsigned long long)r.echo_replies,
-	       (unsigned long long)r.ignored, (unsigned long long)dropped,
+	       (unsigned long long)r.ignored, (unsigned long long)r.dropped_fragments,
+	       (unsigned long long)r.dropped_bad_icmp_checksum, (unsigned long long)dropped,
 	       pings ? (ping_ok ? "; ping: every echo answered" : "; ping: FAILED (see its output above)") : "");
 	printf("RESULT tool=" TOOL " method=echo batch=%llu packets=%llu pps=0 arp=%llu echo=%llu ignored=%llu "
 	       "drops=%llu accounted=%d ping_ok=%d\n", (unsigned long long)o.burst,

@@ -66,6 +66,12 @@ int responder_icmp(struct responder *r, uint8_t *frame, unsigned len)
 	 *   checksum is right (kit_ip_checksum over the header gives 0); protocol
 	 *   1; destination (offset 30) == r->ip; ICMP type 8, code 0, at least 8
 	 *   bytes of ICMP. Anything else: return 0.
+	 *   Then two requests to us that must not be answered, each counted:
+	 *   a fragment (MF, bit 13 of the 16 bits at IP offset 6, or a fragment
+	 *   offset, bits 12..0, not 0): r->dropped_fragments (RFC 1122 3.3.2: only
+	 *   a reassembled datagram is answered); an ICMP checksum that is wrong
+	 *   (kit_ip_checksum over the total - ihl ICMP bytes is not 0):
+	 *   r->dropped_bad_icmp_checksum (RFC 792). Return 0 for both.
 	 *   Rewrite: swap the MACs (ours as the source), swap source and
 	 *   destination IP, TTL = 64, IP checksum recomputed (zero it, then
 	 *   kit_ip_checksum over ihl bytes); ICMP type = 0, ICMP checksum
@@ -83,6 +89,14 @@ int responder_icmp(struct responder *r, uint8_t *frame, unsigned len)
 	uint8_t *icmp = ip + ihl;
 	if (icmp[0] != RESP_ICMP_ECHO_REQUEST || icmp[1] != 0)
 		return 0;
+	if (get16(ip + 6) & 0x3FFF) {   /* MF, or a fragment offset: not the whole datagram */
+		r->dropped_fragments++;
+		return 0;
+	}
+	if (kit_ip_checksum(icmp, total - ihl) != 0) {
+		r->dropped_bad_icmp_checksum++;
+		return 0;
+	}
 	memcpy(frame, frame + 6, 6);
 	memcpy(frame + 6, r->mac, 6);
 	uint32_t src = get32(ip + 12);

@@ -30,6 +30,10 @@ struct responder {
 	uint8_t mac[6];
 	uint32_t ip;                /* host byte order */
 	uint64_t arp_replies, echo_replies, ignored;
+	/* Echo requests to us that must not be answered (counted, and in ignored too):
+	 * an IP fragment is not a whole datagram (RFC 1122 3.3.2: reassemble first, and
+	 * this responder does not); a bad ICMP checksum is a damaged message (RFC 792). */
+	uint64_t dropped_fragments, dropped_bad_icmp_checksum;
 };
 
 /* If frame (len bytes) is an ARP request for r->ip or an ICMP echo request to
