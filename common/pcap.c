@@ -2,12 +2,17 @@
 #include "pcap.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/uio.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
 
 #define MAGIC_US 0xA1B2C3D4u
 #define MAGIC_NS 0xA1B23C4Du
+#define MAGIC_MODIFIED 0xA1B2CD34u   /* "modified" libpcap format (extra record fields) */
+#define MAGIC_PCAPNG 0x0A0D0D0Au    /* pcapng's section header block */
 #define LINKTYPE_ETHERNET 1
 
 struct file_header {
@@ -51,16 +56,16 @@ int kit_pcap_writer_open(struct kit_pcap_writer *w, const char *path, char *err,
 	};
 
 	w->frames = 0;
-	w->file = fopen(path, "wb");
-	if (!w->file) {
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
 		say(err, err_len, "cannot create pcap file %s: %s (check the directory exists and is writable)",
 		    path, strerror(errno));
 		return -1;
 	}
-	if (fwrite(&h, sizeof(h), 1, w->file) != 1) {
+	if (write(w->fd, &h, sizeof(h)) != (ssize_t)sizeof(h)) {
 		say(err, err_len, "cannot write pcap header to %s: %s", path, strerror(errno));
-		fclose(w->file);
-		w->file = NULL;
+		close(w->fd);
+		w->fd = -1;
 		return -1;
 	}
 	return 0;
@@ -80,7 +85,9 @@ int kit_pcap_writer_add(struct kit_pcap_writer *w, const uint8_t *frame, size_t 
 		.incl_len = (uint32_t)stored,
 		.orig_len = (uint32_t)len,
 	};
-	if (fwrite(&r, sizeof(r), 1, w->file) != 1 || fwrite(frame, 1, stored, w->file) != stored)
+	/* One write: a reader never sees half a record. */
+	struct iovec iov[2] = { { &r, sizeof(r) }, { (void *)frame, stored } };
+	if (writev(w->fd, iov, 2) != (ssize_t)(sizeof(r) + stored))
 		return -1;
 	w->frames++;
 	return 0;
@@ -90,9 +97,9 @@ int kit_pcap_writer_close(struct kit_pcap_writer *w)
 {
 	int rc = 0;
 
-	if (w->file && fclose(w->file) != 0)
+	if (w->fd >= 0 && close(w->fd) != 0)
 		rc = -1;
-	w->file = NULL;
+	w->fd = -1;
 	return rc;
 }
 
@@ -119,9 +126,18 @@ int kit_pcap_reader_open(struct kit_pcap_reader *r, const char *path, char *err,
 		h.snaplen = swap32(h.snaplen);
 		h.linktype = swap32(h.linktype);
 		h.version_major = __builtin_bswap16(h.version_major);
+	} else if (h.magic == MAGIC_MODIFIED || swap32(h.magic) == MAGIC_MODIFIED) {
+		say(err, err_len, "%s: a \"modified\" pcap (magic 0xa1b2cd34, Kuznetsov's patched "
+		    "libpcap), which this reader does not take: convert it with: editcap -F pcap in "
+		    "out.pcap", path);
+		goto fail;
+	} else if (h.magic == MAGIC_PCAPNG) {
+		say(err, err_len, "%s: a pcapng file; this reader takes classic pcap: convert it with: "
+		    "editcap -F pcap in.pcapng out.pcap", path);
+		goto fail;
 	} else {
-		say(err, err_len, "%s: not a classic pcap file (magic 0x%08x); pcapng is not supported, "
-		    "convert it with: editcap -F pcap in.pcapng out.pcap", path, h.magic);
+		say(err, err_len, "%s: not a classic pcap file (magic 0x%08x): is it a capture at all?",
+		    path, h.magic);
 		goto fail;
 	}
 	r->nanosecond = h.magic == MAGIC_NS;
@@ -162,15 +178,28 @@ int kit_pcap_reader_next(struct kit_pcap_reader *r, uint8_t *buf, size_t buf_len
 		h.orig_len = swap32(h.orig_len);
 	}
 	uint64_t frame_no = r->frames + 1;
-	if (h.incl_len == 0 || h.incl_len > KIT_PCAP_SNAPLEN || h.incl_len > h.orig_len) {
+	if (h.incl_len == 0 || h.incl_len > KIT_PCAP_MAX_RECORD || h.incl_len > h.orig_len) {
 		say(err, err_len, "%s: frame %llu has an impossible length (stored %u, on wire %u)",
 		    r->path, (unsigned long long)frame_no, h.incl_len, h.orig_len);
 		return -1;
 	}
-	if (h.incl_len > buf_len) {
-		say(err, err_len, "%s: frame %llu is %u bytes, larger than the %zu-byte buffer",
-		    r->path, (unsigned long long)frame_no, h.incl_len, buf_len);
+	if (h.incl_len < h.orig_len) {
+		say(err, err_len, "%s: frame %llu was captured short (%u of its %u bytes: the capture's "
+		    "snaplen); replaying it would send a different frame. Capture again without a "
+		    "snaplen (tcpdump -s 0) or cut the file before it (editcap -r)", r->path,
+		    (unsigned long long)frame_no, h.incl_len, h.orig_len);
 		return -1;
+	}
+	if (h.incl_len > buf_len) {
+		if (fseek(r->file, (long)h.incl_len, SEEK_CUR) != 0) {
+			say(err, err_len, "%s: frame %llu is truncated (file cut short?)", r->path,
+			    (unsigned long long)frame_no);
+			return -1;
+		}
+		r->frames = frame_no;
+		say(err, err_len, "%s: frame %llu is %u bytes, longer than any frame this wire carries "
+		    "(%zu): skipped", r->path, (unsigned long long)frame_no, h.incl_len, buf_len);
+		return KIT_PCAP_TOO_LONG;
 	}
 	if (fread(buf, 1, h.incl_len, r->file) != h.incl_len) {
 		say(err, err_len, "%s: frame %llu is truncated (file cut short?)",

@@ -14,9 +14,13 @@
 #include <stdio.h>
 
 #define KIT_PCAP_SNAPLEN 65535
+#define KIT_PCAP_MAX_RECORD 262144   /* larger stored lengths mean a corrupt file */
 
+/* The writer writes each record (header and frame) with one write(2), unbuffered:
+ * the file ends on a whole record at every moment, so tcpdump, tshark and capinfos
+ * read everything so far while it runs, and after any signal, SIGKILL included. */
 struct kit_pcap_writer {
-	FILE *file;
+	int fd;           /* -1: closed */
 	uint64_t frames;
 };
 
@@ -36,7 +40,11 @@ int kit_pcap_writer_close(struct kit_pcap_writer *w);
 
 int kit_pcap_reader_open(struct kit_pcap_reader *r, const char *path, char *err, size_t err_len);
 /* Read the next frame into buf. Returns its length (> 0), 0 at the clean end of
- * the file, or -1 for a malformed or truncated file (err says which frame). */
+ * the file, KIT_PCAP_TOO_LONG for a frame longer than buf_len (skipped: count it,
+ * e.g. as oversize, and go on; err says which), or -1 for a malformed or cut-short
+ * file, or a frame captured short (stored < on the wire: a snaplen), which is never
+ * replayed silently short (err says which frame and what to do). */
+#define KIT_PCAP_TOO_LONG (-2)
 int kit_pcap_reader_next(struct kit_pcap_reader *r, uint8_t *buf, size_t buf_len,
 			 uint64_t *ts_ns, char *err, size_t err_len);
 void kit_pcap_reader_close(struct kit_pcap_reader *r);

@@ -20,6 +20,7 @@
  * asks for a large receive buffer.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
@@ -206,6 +207,16 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* SIGTERM (hw/qemu/run stops an overrunning host command so) and SIGINT end the run
+ * like its deadline: the pcap is already whole (each record is one write), the summary
+ * line is still printed. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
 /* Our socket: bound to --bind (to receive), connected to --sock (to send, and so that
  * poll's POLLOUT tells when QEMU's queue has room). QEMU may still be starting: retry
  * the connect until the deadline. */
@@ -241,7 +252,7 @@ static int open_socket(const struct options *o, double deadline)
 		memset(addr.sun_path, 0, sizeof(addr.sun_path));
 		strcpy(addr.sun_path, o->sock_path);
 		while (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-			if ((errno != ENOENT && errno != ECONNREFUSED) || now_s() > deadline) {
+			if ((errno != ENOENT && errno != ECONNREFUSED) || now_s() > deadline || stop_signal) {
 				fprintf(stderr, "wire: connect %s: %s (is the guest running? hw/qemu/run "
 					"makes nicN.qemu in its run directory)\n", o->sock_path, strerror(errno));
 				return -1;
@@ -314,7 +325,7 @@ static int receive_all(int fd, const struct options *o, struct counters *k,
 		got++;
 		k->rx_frames++;
 		k->rx_bytes += (uint64_t)n;
-		if (pcap && pcap->file)
+		if (pcap && pcap->fd >= 0)
 			kit_pcap_writer_add(pcap, buf, (size_t)n, 0);
 		struct kit_frame_info info;
 		int r = kit_frame_parse(buf, (size_t)n, &info);
@@ -342,6 +353,10 @@ static int next_frame(const struct options *o, struct kit_pcap_reader *in, uint6
 	if (o->pcap_in) {
 		char err[256];
 		int n = kit_pcap_reader_next(in, buf, FRAME_BUF, NULL, err, sizeof(err));
+		while (n == KIT_PCAP_TOO_LONG) {   /* no NIC takes it: say so, send the rest */
+			fprintf(stderr, "wire: warning: %s\n", err);
+			n = kit_pcap_reader_next(in, buf, FRAME_BUF, NULL, err, sizeof(err));
+		}
 		if (n < 0) {
 			fprintf(stderr, "wire: %s\n", err);
 			return -1;
@@ -355,6 +370,11 @@ static int next_frame(const struct options *o, struct kit_pcap_reader *in, uint6
 
 int main(int argc, char **argv)
 {
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;   /* no SA_RESTART: poll() returns at once */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	struct options o;
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
@@ -362,7 +382,7 @@ int main(int argc, char **argv)
 	double start = now_s();
 	double deadline = start + o.time_limit;
 	struct counters k = { 0 };
-	struct kit_pcap_writer pcap_out = { 0 };
+	struct kit_pcap_writer pcap_out = { .fd = -1, .frames = 0 };
 	struct kit_pcap_reader pcap_in = { 0 };
 	char err[256];
 
@@ -468,6 +488,10 @@ int main(int argc, char **argv)
 			break;
 		if (until)   /* the frames the guest sent before saying so were drained above */
 			break;
+		if (stop_signal) {   /* SIGTERM/SIGINT: stop here, still write the summary */
+			fprintf(stderr, "wire: stopped by signal %d\n", (int)stop_signal);
+			break;
+		}
 
 		if (wait_s > 0) {
 			struct pollfd p = { .fd = fd, .events = 0 };
