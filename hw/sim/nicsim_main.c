@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -246,24 +247,69 @@ static int start(const char *dir, const char *peer_dir, struct nicsim_config *cf
 	return 1;
 }
 
+/* Is a model running in dir? It holds .nicsim.lock (flock) for as long as it lives,
+ * whatever became of its pid file: a daemon killed with SIGKILL leaves the lock free. */
+static int model_alive(const char *dir)
+{
+	char path[4200];
+	path_in(path, sizeof(path), dir, ".nicsim.lock");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int alive = flock(fd, LOCK_EX | LOCK_NB) != 0;
+	close(fd);
+	return alive;
+}
+
+/* What a daemon that was killed left behind (devdir.c's files, ours, the lock). */
+static int remove_leftovers(const char *dir)
+{
+	static const char *const files[] = { "config", "resource0", "vendor", "device", "class",
+		"driver", "irq", ".trace", "nicsim.pid", "nicsim.status", "nicsim.status.tmp", ".nicsim.lock" };
+	char path[4200];
+	int removed = 0;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		path_in(path, sizeof(path), dir, files[i]);
+		removed += unlink(path) == 0;
+	}
+	rmdir(dir);   /* if it is empty now: it was ours */
+	return removed;
+}
+
 static int stop(const char *dir)
 {
 	int pid = read_pid(dir);
+	struct stat st;
 
-	if (pid <= 0 || kill(pid, 0) != 0) {
-		fprintf(stderr, "nicsim: no running device at %s (no live %s/nicsim.pid)\n", dir, dir);
+	if (!model_alive(dir)) {
+		if (stat(dir, &st) != 0) {
+			fprintf(stderr, "nicsim: no device at %s\n", dir);
+			return 1;
+		}
+		int removed = remove_leftovers(dir);
+		printf("nicsim: no running device at %s%s; removed the %d file(s) it left\n", dir,
+		       pid > 0 ? " (its daemon was killed)" : "", removed);
+		return 0;
+	}
+	if (pid <= 0) {
+		fprintf(stderr, "nicsim: a model runs at %s but there is no nicsim.pid: it is not a "
+			"daemon (a test or a program of the labs); stop that program\n", dir);
 		return 1;
 	}
 	kill(pid, SIGTERM);
 	for (int i = 0; i < 1000; i++) {
 		struct timespec ts = { 0, 10000000 };
-		if (kill(pid, 0) != 0 && errno == ESRCH) {
-			printf("nicsim: stopped pid %d; %s cleaned up\n", pid, dir);
+		if (!model_alive(dir)) {
+			if (stat(dir, &st) == 0)
+				remove_leftovers(dir);
+			printf("nicsim: stopped pid %d; %s %s\n", pid, dir,
+			       stat(dir, &st) == 0 ? "is left (files of yours in it?)" : "removed");
 			return 0;
 		}
 		nanosleep(&ts, NULL);
 	}
-	fprintf(stderr, "nicsim: pid %d did not stop within 10 s\n", pid);
+	fprintf(stderr, "nicsim: pid %d did not stop within 10 s (kill -9 %d, then nicsim stop "
+		"again removes what it left)\n", pid, pid);
 	return 1;
 }
 
@@ -273,8 +319,15 @@ static int status(const char *dir)
 	int pid = read_pid(dir);
 	FILE *f;
 
-	if (pid <= 0 || kill(pid, 0) != 0) {
-		printf("nicsim: not running at %s\n", dir);
+	if (!model_alive(dir)) {
+		struct stat st;
+		path_in(path, sizeof(path), dir, "resource0");
+		if (stat(path, &st) == 0)
+			printf("nicsim: not running at %s: its daemon%s is gone (killed?) and left its "
+			       "files; nicsim stop --dir %s removes them\n", dir,
+			       pid > 0 ? " (the pid in nicsim.pid)" : "", dir);
+		else
+			printf("nicsim: not running at %s\n", dir);
 		return 1;
 	}
 	path_in(path, sizeof(path), dir, "nicsim.status");

@@ -391,6 +391,23 @@ static void test_daemon_start_status_stop(void **state)
 	snprintf(cmd, sizeof(cmd), "%s stop --dir %s", bin, dir);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(stat(dir, &st), -1);
+
+	/* Killed with SIGKILL: status says it is gone, stop removes what it left. */
+	snprintf(cmd, sizeof(cmd), "%s start --dir %s --backend loopback", bin, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "kill -9 $(cat %s/nicsim.pid); sleep 0.2", dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s status --dir %s", bin, dir);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	found = 0;
+	while (fgets(line, sizeof(line), p))
+		found |= strstr(line, "is gone") != NULL;
+	assert_int_not_equal(pclose(p), 0);
+	assert_true(found);
+	snprintf(cmd, sizeof(cmd), "%s stop --dir %s >/dev/null", bin, dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(stat(dir, &st), -1);
 }
 
 int main(void)
