@@ -1014,7 +1014,10 @@ int main(int argc, char **argv)
 
 	int lost = 0, passed_on_skeleton = 0, skipped = 0;
 	for (int j = 0; j < nresults; j++) {
-		lost |= counted(&results[j]) && results[j].points < results[j].max;
+		/* A row that is not a pass loses, even one worth nothing (a test program
+		 * that does not start, results that could not be imported). */
+		lost |= counted(&results[j]) && (results[j].points < results[j].max ||
+						 results[j].status != PASS);
 		passed_on_skeleton += results[j].status == PASS;
 		skipped += results[j].status == SKIP;
 	}
