@@ -19,7 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "nicsim.h"
+#include "pcap.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -242,8 +244,8 @@ static int start(const char *dir, const char *peer_dir, struct nicsim_config *cf
 			break;
 		nanosleep(&ts, NULL);
 	}
-	fprintf(stderr, "nicsim: the daemon did not start; run `nicsim run --dir %s ...` in the "
-		"foreground to see why\n", dir);
+	fprintf(stderr, "nicsim: the daemon did not start%s%s; `nicsim run --dir %s ...` in the "
+		"foreground shows why\n", log ? ": its messages are in " : "", log ? log : "", dir);
 	return 1;
 }
 
@@ -356,6 +358,7 @@ int main(int argc, char **argv)
 	};
 	struct nicsim_config cfg;
 	const char *cmd, *dir = NULL, *peer_dir = NULL, *log = NULL, *backend = "loopback";
+	uint64_t num;
 	int c;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -388,20 +391,31 @@ int main(int argc, char **argv)
 			break;
 		case 'P': peer_dir = optarg; break;
 		case 'D': cfg.driver_name = optarg; break;
-		case 'r': cfg.gen.rate_pps = strtoull(optarg, NULL, 0); break;
-		case 's': cfg.gen.frame_len = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'n': cfg.gen.count = strtoull(optarg, NULL, 0); break;
+		case 'r': if (kit_parse_u64("nicsim", "--rate", optarg, 0, 1000000000ull, &num)) return 2;
+			cfg.gen.rate_pps = num; break;
+		case 's': if (kit_parse_u64("nicsim", "--size", optarg, 60, 1514, &num)) return 2;
+			cfg.gen.frame_len = (uint32_t)num; break;
+		case 'n': if (kit_parse_u64("nicsim", "--count", optarg, 0, UINT64_MAX, &num)) return 2;
+			cfg.gen.count = num; break;
 		case 'i': cfg.pcap_in = optarg; break;
 		case 'o': cfg.pcap_out = optarg; break;
 		case 't': cfg.tap_name = optarg; break;
-		case 'c': cfg.cpu = atoi(optarg); break;
-		case 'L': cfg.faults.rx_loss_ppm = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'C': cfg.faults.rx_corrupt_ppm = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'O': cfg.faults.rx_oversize_ppm = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'Y': cfg.faults.dd_delay_us = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'F': cfg.faults.link_flap_ms = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'R': cfg.faults.reset_after_frames = strtoull(optarg, NULL, 0); break;
-		case 'S': cfg.faults.seed = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'c': if (kit_parse_u64("nicsim", "--cpu", optarg, 0, 4095, &num)) return 2;
+			cfg.cpu = (int)num; break;
+		case 'L': if (kit_parse_u64("nicsim", "--loss", optarg, 0, 1000000, &num)) return 2;
+			cfg.faults.rx_loss_ppm = (uint32_t)num; break;
+		case 'C': if (kit_parse_u64("nicsim", "--corrupt", optarg, 0, 1000000, &num)) return 2;
+			cfg.faults.rx_corrupt_ppm = (uint32_t)num; break;
+		case 'O': if (kit_parse_u64("nicsim", "--oversize", optarg, 0, 1000000, &num)) return 2;
+			cfg.faults.rx_oversize_ppm = (uint32_t)num; break;
+		case 'Y': if (kit_parse_u64("nicsim", "--dd-delay-us", optarg, 0, 10000000, &num)) return 2;
+			cfg.faults.dd_delay_us = (uint32_t)num; break;
+		case 'F': if (kit_parse_u64("nicsim", "--link-flap-ms", optarg, 0, 3600000, &num)) return 2;
+			cfg.faults.link_flap_ms = (uint32_t)num; break;
+		case 'R': if (kit_parse_u64("nicsim", "--reset-after", optarg, 0, UINT64_MAX, &num)) return 2;
+			cfg.faults.reset_after_frames = num; break;
+		case 'S': if (kit_parse_u64("nicsim", "--seed", optarg, 0, UINT32_MAX, &num)) return 2;
+			cfg.faults.seed = (uint32_t)num; break;
 		case 'l': log = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -410,6 +424,28 @@ int main(int argc, char **argv)
 	if (!dir) {
 		fprintf(stderr, "nicsim: --dir DIR is required (the device directory)\n");
 		return 2;
+	}
+	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "start") == 0) {
+		/* What would make the daemon fail, said here, before it forks. */
+		if (model_alive(dir)) {
+			fprintf(stderr, "nicsim: a device already runs at %s (pid %d): nicsim stop --dir %s "
+				"first, or pick another directory\n", dir, read_pid(dir), dir);
+			return 1;
+		}
+		char why[512];
+		struct stat st;
+		struct kit_pcap_reader probe;
+		if (cfg.pcap_in && (stat(cfg.pcap_in, &st) != 0 || !S_ISREG(st.st_mode))) {
+			fprintf(stderr, "nicsim: --pcap-in %s: %s\n", cfg.pcap_in, stat(cfg.pcap_in, &st) != 0 ?
+				strerror(errno) : "not a regular file (a FIFO or a device cannot be replayed)");
+			return 2;
+		}
+		if (cfg.pcap_in && kit_pcap_reader_open(&probe, cfg.pcap_in, why, sizeof(why)) != 0) {
+			fprintf(stderr, "nicsim: --pcap-in: %s\n", why);
+			return 2;
+		}
+		if (cfg.pcap_in)
+			kit_pcap_reader_close(&probe);
 	}
 	if (strcmp(cmd, "run") == 0)
 		return run(dir, peer_dir, &cfg, backend);
