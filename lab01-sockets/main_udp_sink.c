@@ -115,8 +115,11 @@ int main(int argc, char **argv)
 	}
 	if (ready_file) {
 		FILE *f = fopen(ready_file, "w");
-		if (f)
-			fclose(f);
+		if (!f) {
+			fprintf(stderr, TOOL ": --ready-file %s: %s\n", ready_file, strerror(errno));
+			return 2;
+		}
+		fclose(f);
 	}
 
 	kit_catch_signals();

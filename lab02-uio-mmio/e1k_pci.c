@@ -3,6 +3,7 @@
  */
 #include "e1k_pci.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -37,16 +38,34 @@ const char *e1k_pci_model(uint16_t vendor, uint16_t device)
 	return NULL;
 }
 
+/* Exactly DDDD:BB:SS.F or BB:SS.F (hex; function 0-7), as lspci -D prints it:
+ * sscanf alone would take "0000:00:03.0x" (its %x skips a "0x"). */
+static int pci_address_shape(const char *s)
+{
+	static const char *const shapes[] = { "hhhh:hh:hh.f", "hh:hh.f" };
+	for (int k = 0; k < 2; k++) {
+		const char *p = shapes[k], *q = s;
+		for (; *p && *q; p++, q++) {
+			if (*p == 'h' ? !isxdigit((unsigned char)*q) :
+			    *p == 'f' ? (*q < '0' || *q > '7') : *q != *p)
+				break;
+		}
+		if (!*p && !*q)
+			return 1;
+	}
+	return 0;
+}
+
 int e1k_pci_resolve(const char *where, char *dir, size_t dir_len, char *err, size_t err_len)
 {
 	struct stat st;
 	unsigned domain = 0, bus, slot, func;
-	char tail;
 
 	if (strchr(where, '/')) {
 		snprintf(dir, dir_len, "%s", where);
-	} else if (sscanf(where, "%x:%x:%x.%x%c", &domain, &bus, &slot, &func, &tail) == 4 ||
-		   sscanf(where, "%x:%x.%x%c", &bus, &slot, &func, &tail) == 3) {
+	} else if (pci_address_shape(where) &&
+		   (sscanf(where, "%x:%x:%x.%x", &domain, &bus, &slot, &func) == 4 ||
+		    sscanf(where, "%x:%x.%x", &bus, &slot, &func) == 3)) {
 		snprintf(dir, dir_len, "/sys/bus/pci/devices/%04x:%02x:%02x.%x", domain, bus, slot, func);
 	} else {
 		snprintf(err, err_len, "'%s' is neither a PCI address (0000:00:03.0) nor a device "

@@ -57,8 +57,11 @@ static void usage(void)
 static int parse_cpu(const char *opt, const char *arg, int *out)
 {
 	uint64_t v;
-	if (kit_parse_u64(TOOL, opt, arg, 0, 1023, &v) != 0)
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (kit_parse_u64(TOOL, opt, arg, 0, cpus > 0 ? (uint64_t)cpus - 1 : 0, &v) != 0) {
+		fprintf(stderr, TOOL ": %s: this machine has %ld CPUs, numbered from 0 (nproc)\n", opt, cpus);
 		return -1;
+	}
 	*out = (int)v;
 	return 0;
 }

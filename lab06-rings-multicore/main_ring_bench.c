@@ -158,8 +158,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(opt, "--burst")) {
 			rc = kit_parse_u64(TOOL, opt, arg, 1, MAX_BURST, &burst);
 		} else if (!strcmp(opt, "--seconds")) {
-			double s = atof(arg);
-			if (s <= 0 || s > 3600) {
+			char *end = NULL;
+			double s = strtod(arg, &end);
+			if (end == arg || *end || s <= 0 || s > 3600) {
 				fprintf(stderr, TOOL ": --seconds %s: use a number from 0.01 to 3600\n", arg);
 				return 2;
 			}

@@ -8,6 +8,7 @@
  * PREFIXa has blA 198.18.0.1, PREFIXb has blB 198.18.0.2. Needs root.
  */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "netns.h"
@@ -24,6 +25,17 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "down") == 0) {
 		kit_netns_pair_names(&pair, prefix);
+		char path[128];
+		struct stat st;
+		snprintf(path, sizeof(path), "/run/netns/%s", pair.ns_a);
+		int had_a = stat(path, &st) == 0;
+		snprintf(path, sizeof(path), "/run/netns/%s", pair.ns_b);
+		int had_b = stat(path, &st) == 0;
+		if (!had_a && !had_b) {
+			fprintf(stderr, "testnet: there is no test network %s (no namespace %s or %s; "
+				"`ip netns list` shows what there is)\n", prefix, pair.ns_a, pair.ns_b);
+			return 1;
+		}
 		kit_netns_pair_destroy(&pair);
 		printf("testnet: removed %s and %s\n", pair.ns_a, pair.ns_b);
 		return 0;

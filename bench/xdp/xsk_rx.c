@@ -719,8 +719,11 @@ int main(int argc, char **argv)
 	long long backlog_before = kit_backlog_drops();
 	if (ready_file) {
 		FILE *f = fopen(ready_file, "w");
-		if (f)
-			fclose(f);
+		if (!f) {
+			fprintf(stderr, TOOL ": --ready-file %s: %s\n", ready_file, strerror(errno));
+			return 2;
+		}
+		fclose(f);
 	}
 
 	static struct kit_seqtrack seqs;
