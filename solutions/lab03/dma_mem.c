@@ -241,10 +241,13 @@ static int dma_alloc(struct e1k_dma *dma, size_t size, int need_contiguous,
 				    sizeof(why_not_huge), err, err_len);
 	if (rc != 0)
 		return rc;
+	unsigned long added = 0;
 	if (page_size == E1K_HUGEPAGE_SIZE) {
 		unsigned long pages = round_up(size, page_size) / page_size;
-		rc = e1k_hugepages_ensure_free(pages, NULL, why_not_huge, sizeof(why_not_huge));
+		rc = e1k_hugepages_ensure_free(pages, &added, why_not_huge, sizeof(why_not_huge));
 		if (rc != 0) {
+			e1k_hugepages_release(added);   /* what a failed reservation got: back */
+			added = 0;
 			const char *env = getenv(E1K_DMA_DIR_ENV);
 			if (env && env[0]) {   /* the user asked for this directory: no fallback */
 				snprintf(err, err_len, "%s", why_not_huge);
@@ -257,6 +260,7 @@ static int dma_alloc(struct e1k_dma *dma, size_t size, int need_contiguous,
 	e1k_dma_remove_stale(dir);
 
 	dma->size = size;
+	dma->hugepages_added = added;   /* the pool goes back to its size when this is freed */
 	dma->page_size = page_size;
 	dma->huge = page_size == E1K_HUGEPAGE_SIZE;
 	dma->map_size = round_up(size, page_size);
@@ -329,4 +333,10 @@ void e1k_dma_free(struct e1k_dma *dma)
 	// PLACEHOLDER 6
 	// (void)dma;
 	// END SOLUTION 6
+	/* The hugepages this allocation added to the pool (nr_hugepages) go back: the kit
+	 * leaves the machine's reservation as it found it. */
+	if (dma->hugepages_added) {
+		e1k_hugepages_release(dma->hugepages_added);
+		dma->hugepages_added = 0;
+	}
 }

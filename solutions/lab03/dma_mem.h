@@ -48,6 +48,7 @@ struct e1k_dma {
 	int contiguous;         /* 1: all of map_size is one physical range */
 	int fd;                 /* the open file, -1 when not allocated */
 	char path[PATH_MAX];    /* the file: <dir>/bypasslab-dma-<pid>-<n> */
+	unsigned long hugepages_added;   /* raised nr_hugepages by this much: e1k_dma_free gives them back */
 };
 
 /* Allocate size bytes of zeroed, locked, physically contiguous DMA memory.
