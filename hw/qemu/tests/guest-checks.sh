@@ -30,9 +30,9 @@ stat_at_least() { [ "$(cat "/sys/class/net/$1/statistics/$2")" -ge "$3" ]; }
 # 1. Both NICs, as QEMU's 82540EM.
 n=0
 for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x8086:0x100e ] && n=$((n + 1))
+	case "$(cat "$d/vendor"):$(cat "$d/device")" in 0x8086:0x100e|0x8086:0x100f) n=$((n + 1)) ;; esac
 done
-check nics "$n e1000 (8086:100e) NICs: $KIT_NIC0 $KIT_NIC1" [ "$n" = 2 ]
+check nics "$n 8254x (8086:100e/100f) NICs: $KIT_NIC0 $KIT_NIC1" [ "$n" = 2 ]
 
 # 2. Hugepages reserved and mounted.
 huge=$(awk '/^HugePages_Total/ { print $2 }' /proc/meminfo)
