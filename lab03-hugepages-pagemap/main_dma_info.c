@@ -36,8 +36,10 @@ static int parse_size(const char *text, uint64_t *out)
 	size_t len = strlen(text);
 	uint64_t unit = 1;
 
-	if (len == 0 || len >= sizeof(number))
+	if (len == 0 || len >= sizeof(number)) {
+		fprintf(stderr, TOOL ": --size '%s': give a size like 4096, 64K or 8M\n", text);
 		return -1;
+	}
 	memcpy(number, text, len + 1);
 	switch (number[len - 1]) {
 	case 'K': case 'k': unit = 1ull << 10; number[len - 1] = 0; break;

@@ -65,6 +65,9 @@ ifneq ($(SYMCHECK_REF),)
 SYMCHECK_OK  := $(OUT)/symcheck.ok
 endif
 
+# The programs again, with ASan/UBSan (tools/argfuzz runs them with bad arguments).
+SAN_PROGS    := $(patsubst $(SRC)/main_%.c,$(OUT)/san-progs/%,$(PROG_SRCS))
+
 all: lib $(PROGS) $(TEST_PROG) $(EXTRA_PROG) $(VM_PROG)
 lib: $(OUT)/liblab$(LAB).a $(OUT)/liblab$(LAB)-san.a
 progs: $(PROGS)
@@ -117,6 +120,11 @@ $(SYMCHECK_OK): $(LIB_OBJS) deps
 	@touch $@
 endif
 
+progs-san: $(SAN_PROGS)
+$(SAN_PROGS): $(OUT)/san-progs/%: $(OUT)/san/main_%.o $(OUT)/liblab$(LAB)-san.a deps
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) $< $(OUT)/liblab$(LAB)-san.a $(SAN_LIBS) -o $@
+
 ifneq ($(TEST_PROG),)
 $(TEST_PROG): $(TEST_OBJS) $(OUT)/liblab$(LAB)-san.a $(SYMCHECK_OK) deps
 	$(CC) $(SAN_FLAGS) $(TEST_OBJS) $(OUT)/liblab$(LAB)-san.a $(SAN_LIBS) -o $@
@@ -143,5 +151,5 @@ clean:
 	rm -rf $(OUT)
 
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)
-.PHONY: all lib progs tests vm-tests test deps clean
+.PHONY: all lib progs progs-san tests vm-tests test deps clean
 .SECONDARY:

@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -178,14 +179,34 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
-		if (end && (*end != '\0' || end == optarg)) {
-			fprintf(stderr, "wire: '%s' is not a number (option -%c)\n", optarg, c);
+		/* A number is digits (a decimal point for rates and times): no sign, no
+		 * trailing text, nothing strtoull would quietly wrap or saturate. */
+		if (end && (*end != '\0' || end == optarg || strchr(optarg, '-') ||
+			    strlen(optarg) > 15)) {
+			fprintf(stderr, "wire: '%s' is not a number for -%c (a whole number of at most 15 "
+				"digits; --rate, --time, --idle may have a decimal point)\n", optarg, c);
 			return -1;
 		}
 	}
 	if (optind != argc) {
 		fprintf(stderr, "wire: unexpected argument '%s'\n", argv[optind]);
 		return -1;
+	}
+	/* The sockets' directory must be there (QEMU makes the socket in it, the run
+	 * directory): a path that can never appear is an error now, not a 60 s wait. */
+	const char *paths[2] = { o->sock_path, o->bind_path };
+	for (int k = 0; k < 2; k++) {
+		if (!paths[k])
+			continue;
+		char parent[PATH_MAX];
+		snprintf(parent, sizeof(parent), "%s", paths[k]);
+		char *slash = strrchr(parent, '/');
+		struct stat st;
+		if (!paths[k][0] || (slash && slash != parent && (*slash = 0, stat(parent, &st) != 0))) {
+			fprintf(stderr, "wire: %s '%s': no such directory (give the run directory's "
+				"nicN.qemu / nicN.host)\n", k ? "--bind" : "--sock", paths[k]);
+			return -1;
+		}
 	}
 	if (!o->sock_path && !o->bind_path) {
 		fprintf(stderr, "wire: give --sock (to send) and/or --bind (to receive); see --help\n");

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -225,11 +226,18 @@ static int start(const char *dir, const char *peer_dir, struct nicsim_config *cf
 	}
 	if (pid == 0) {
 		int fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd < 0)   /* never keep the caller's terminal or pipe */
+			fd = open("/dev/null", O_WRONLY);
 		setsid();
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
 			close(fd);
+		}
+		int null_in = open("/dev/null", O_RDONLY);
+		if (null_in >= 0) {
+			dup2(null_in, 0);
+			close(null_in);
 		}
 		_exit(run(dir, peer_dir, cfg, backend));
 	}
@@ -240,8 +248,9 @@ static int start(const char *dir, const char *peer_dir, struct nicsim_config *cf
 			printf("nicsim: started pid %d, device directory %s\n", (int)pid, dir);
 			return 0;
 		}
-		if (kill(pid, 0) != 0)
-			break;
+		int status;
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;   /* the daemon gave up: its reason is in its log */
 		nanosleep(&ts, NULL);
 	}
 	fprintf(stderr, "nicsim: the daemon did not start%s%s; `nicsim run --dir %s ...` in the "
@@ -375,7 +384,13 @@ int main(int argc, char **argv)
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': dir = optarg; break;
+		case 'd':
+			if (!optarg[0]) {
+				fprintf(stderr, "nicsim: --dir needs a directory (e.g. /tmp/nic0)\n");
+				return 2;
+			}
+			dir = optarg;
+			break;
 		case 'm':
 			if (nicsim_parse_mac(optarg, cfg.mac) != 0) {
 				fprintf(stderr, "nicsim: --mac wants six hex bytes like 02:00:00:00:00:02\n");
@@ -390,7 +405,13 @@ int main(int argc, char **argv)
 			backend = optarg;
 			break;
 		case 'P': peer_dir = optarg; break;
-		case 'D': cfg.driver_name = optarg; break;
+		case 'D':
+			if (!optarg[0] || strchr(optarg, '/')) {
+				fprintf(stderr, "nicsim: --driver '%s': a driver's name, like uio_pci_generic\n", optarg);
+				return 2;
+			}
+			cfg.driver_name = optarg;
+			break;
 		case 'r': if (kit_parse_u64("nicsim", "--rate", optarg, 0, 1000000000ull, &num)) return 2;
 			cfg.gen.rate_pps = num; break;
 		case 's': if (kit_parse_u64("nicsim", "--size", optarg, 60, 1514, &num)) return 2;
@@ -416,7 +437,13 @@ int main(int argc, char **argv)
 			cfg.faults.reset_after_frames = num; break;
 		case 'S': if (kit_parse_u64("nicsim", "--seed", optarg, 0, UINT32_MAX, &num)) return 2;
 			cfg.faults.seed = (uint32_t)num; break;
-		case 'l': log = optarg; break;
+		case 'l':
+			if (!optarg[0]) {
+				fprintf(stderr, "nicsim: --log needs a file name\n");
+				return 2;
+			}
+			log = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -432,9 +459,37 @@ int main(int argc, char **argv)
 				"first, or pick another directory\n", dir, read_pid(dir), dir);
 			return 1;
 		}
+		/* Options for another backend than the one chosen would be silently ignored. */
+		const struct { const char *opt, *value; enum nicsim_backend needs; const char *backend; } only[] = {
+			{ "--pcap-in", cfg.pcap_in, NICSIM_WIRE_PCAP, "pcap" },
+			{ "--pcap-out", cfg.pcap_out, NICSIM_WIRE_PCAP, "pcap" },
+			{ "--tap", cfg.tap_name, NICSIM_WIRE_TAP, "tap" },
+			{ "--peer-dir", peer_dir, NICSIM_WIRE_PAIR, "pair" },
+		};
+		for (size_t k = 0; k < sizeof(only) / sizeof(only[0]); k++) {
+			if (!only[k].value)
+				continue;
+			if (!only[k].value[0]) {
+				fprintf(stderr, "nicsim: %s needs a value\n", only[k].opt);
+				return 2;
+			}
+			if (cfg.backend != only[k].needs) {
+				fprintf(stderr, "nicsim: %s belongs to the %s backend: add --backend %s\n",
+					only[k].opt, only[k].backend, only[k].backend);
+				return 2;
+			}
+		}
 		char why[512];
 		struct stat st;
 		struct kit_pcap_reader probe;
+		char parent[4096];
+		snprintf(parent, sizeof(parent), "%s", dir);
+		char *slash = strrchr(parent, '/');
+		if (slash && slash != parent && (*slash = 0, stat(parent, &st) != 0 || !S_ISDIR(st.st_mode))) {
+			fprintf(stderr, "nicsim: --dir %s: %s does not exist (the device directory is made "
+				"in an existing one)\n", dir, parent);
+			return 2;
+		}
 		if (cfg.pcap_in && (stat(cfg.pcap_in, &st) != 0 || !S_ISREG(st.st_mode))) {
 			fprintf(stderr, "nicsim: --pcap-in %s: %s\n", cfg.pcap_in, stat(cfg.pcap_in, &st) != 0 ?
 				strerror(errno) : "not a regular file (a FIFO or a device cannot be replayed)");
@@ -446,6 +501,22 @@ int main(int argc, char **argv)
 		}
 		if (cfg.pcap_in)
 			kit_pcap_reader_close(&probe);
+		if (cfg.pcap_out) {
+			snprintf(parent, sizeof(parent), "%s", cfg.pcap_out);
+			slash = strrchr(parent, '/');
+			if (slash && slash != parent && (*slash = 0, stat(parent, &st) != 0)) {
+				fprintf(stderr, "nicsim: --pcap-out %s: no directory %s\n", cfg.pcap_out, parent);
+				return 2;
+			}
+		}
+		if (log) {
+			int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+			if (fd < 0) {
+				fprintf(stderr, "nicsim: --log %s: %s\n", log, strerror(errno));
+				return 2;
+			}
+			close(fd);
+		}
 	}
 	if (strcmp(cmd, "run") == 0)
 		return run(dir, peer_dir, &cfg, backend);
