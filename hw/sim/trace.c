@@ -29,27 +29,33 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-/* ---- the device's side ---- */
-
-int trace_create(struct nicsim *dev, char *err, size_t err_len)
+/* The trace file of device directory dir, mapped shared (made, zeroed, when create). */
+static struct trace_area *map_trace(const char *dir, int create, char *err, size_t err_len)
 {
 	char path[PATH_MAX + 16];
-	snprintf(path, sizeof(path), "%s/.trace", dev->dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || ftruncate(fd, sizeof(struct trace_area)) != 0) {
-		snprintf(err, err_len, "cannot create %s: %s", path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/.trace", dir);
+	int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0), 0600);
+	if (fd < 0 || (create && ftruncate(fd, sizeof(struct trace_area)) != 0)) {
+		snprintf(err, err_len, "cannot %s %s: %s", create ? "create" : "open", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		return NULL;
 	}
 	void *p = mmap(NULL, sizeof(struct trace_area), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED) {
 		snprintf(err, err_len, "cannot map %s: %s", path, strerror(errno));
-		return -1;
+		return NULL;
 	}
-	dev->trace = p;
-	return 0;
+	return p;
+}
+
+/* ---- the device's side ---- */
+
+int trace_create(struct nicsim *dev, char *err, size_t err_len)
+{
+	dev->trace = map_trace(dev->dir, 1, err, err_len);
+	return dev->trace ? 0 : -1;
 }
 
 void trace_remove(struct nicsim *dev)
@@ -132,25 +138,15 @@ static void on_trap(int sig, siginfo_t *si, void *ctx)
 
 int nicsim_watch_writes(struct nicsim *dev, volatile uint8_t *bar0, char *err, size_t err_len)
 {
-	char path[PATH_MAX + 16];
 	if (watch.bar0) {
 		snprintf(err, err_len, "BAR0 writes are already watched (one device at a time)");
 		return -1;
 	}
 	/* Everything written so far is the device's before the trace takes over. */
 	nicsim_sync(dev, 1000);
-	snprintf(path, sizeof(path), "%s/.trace", nicsim_dir(dev));
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, err_len, "cannot open %s: %s", path, strerror(errno));
+	struct trace_area *p = map_trace(nicsim_dir(dev), 0, err, err_len);
+	if (!p)
 		return -1;
-	}
-	void *p = mmap(NULL, sizeof(struct trace_area), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) {
-		snprintf(err, err_len, "cannot map %s: %s", path, strerror(errno));
-		return -1;
-	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_flags = SA_SIGINFO;
