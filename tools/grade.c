@@ -389,6 +389,8 @@ static void judge(struct result *r, const struct run *run, const char *out)
 		snprintf(r->message, MSG_LEN, "the simulated NIC said: %.350s", diag);
 	} else if (find_tagged(out, "KIT-FAIL: ", a, sizeof(a))) {
 		snprintf(r->message, MSG_LEN, "%s", a);
+	} else if (find_tagged(out, "nicsim fixture: ", a, sizeof(a))) {
+		snprintf(r->message, MSG_LEN, "the test's setup failed: %.350s", a);
 	} else if (find_tagged(out, "KIT-SKIP: ", a, sizeof(a))) {
 		snprintf(r->message, MSG_LEN, "could not run on this machine: %.340s", a);
 	} else if (WIFSIGNALED(wstatus)) {
