@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 /* <n> in bypasslab-dma-<pid>-<n>: one counter per process. */
@@ -186,7 +187,18 @@ static int dma_alloc(struct e1k_dma *dma, size_t size, int need_contiguous,
 	unsigned long added = 0;
 	if (page_size == E1K_HUGEPAGE_SIZE) {
 		unsigned long pages = round_up(size, page_size) / page_size;
-		rc = e1k_hugepages_ensure_free(pages, &added, why_not_huge, sizeof(why_not_huge));
+		struct statfs fs;
+		if (statfs(dir, &fs) == 0 && fs.f_blocks > 0 && fs.f_bfree < pages) {
+			/* Not the pool: the mount's own limit (mount -o size=...). */
+			snprintf(why_not_huge, sizeof(why_not_huge), "the hugetlbfs mount at %.120s is "
+				 "limited to %llu pages by its size= option and has %llu free, %lu needed: "
+				 "remount it larger (mount -o remount,size=NM %.120s) or point %s at another "
+				 "mount", dir, (unsigned long long)fs.f_blocks,
+				 (unsigned long long)fs.f_bfree, pages, dir, E1K_DMA_DIR_ENV);
+			rc = -ENOMEM;
+		} else {
+			rc = e1k_hugepages_ensure_free(pages, &added, why_not_huge, sizeof(why_not_huge));
+		}
 		if (rc != 0) {
 			e1k_hugepages_release(added);   /* what a failed reservation got: back */
 			added = 0;
