@@ -98,7 +98,9 @@ int devdir_create(struct nicsim *dev, char *err, size_t err_len)
 		snprintf(err, err_len, "cannot create config/resource0 in %s: %s", dev->dir, strerror(errno));
 		return -1;
 	}
-	if (write_text(dev, "vendor", "0x8086\n") || write_text(dev, "device", "0x100e\n") ||
+	char device[16];
+	snprintf(device, sizeof(device), "0x%04x\n", dev->cfg.device_id ? dev->cfg.device_id : 0x100E);
+	if (write_text(dev, "vendor", "0x8086\n") || write_text(dev, "device", device) ||
 	    write_text(dev, "class", "0x020000\n")) {
 		snprintf(err, err_len, "cannot write vendor/device/class in %s: %s", dev->dir, strerror(errno));
 		return -1;

@@ -60,6 +60,8 @@ struct nicsim_config {
 	const char *pcap_out;      /* NICSIM_WIRE_PCAP: where transmitted frames go (may be NULL) */
 	const char *tap_name;      /* NICSIM_WIRE_TAP: interface name (created if missing) */
 	int cpu;                   /* pin the device thread to this CPU; -1 = do not pin */
+	uint16_t device_id;        /* PCI device ID: 0 = 0x100E (82540EM); 0x100F = 82545EM,
+				    * QEMU's other 8254x (same register model) */
 	int quiet;                 /* 1: keep diagnostics in the list only, do not print them */
 	struct nicsim_faults faults;
 };

@@ -62,7 +62,7 @@ void eeprom_init(struct nicsim *dev)
 	dev->eeprom[2] = (uint16_t)(m[4] | m[5] << 8);
 	dev->eeprom[0x0B] = 0x001E;                   /* SDM Table 5-2: subsystem ID */
 	dev->eeprom[0x0C] = E1K_PCI_VENDOR_INTEL;     /* subsystem vendor ID */
-	dev->eeprom[0x0D] = E1K_PCI_DEVICE_82540EM;   /* device ID */
+	dev->eeprom[0x0D] = dev->cfg.device_id ? dev->cfg.device_id : E1K_PCI_DEVICE_82540EM;   /* device ID */
 	dev->eeprom[0x0E] = E1K_PCI_VENDOR_INTEL;     /* vendor ID */
 	for (int i = 0; i < E1K_EEPROM_CHECKSUM; i++)
 		sum = (uint16_t)(sum + dev->eeprom[i]);
@@ -206,7 +206,8 @@ void pci_init(struct nicsim *dev)
 
 	memset((void *)c, 0, 256);
 	c[0] = 0x86; c[1] = 0x80;                    /* vendor 8086 */
-	c[2] = 0x0E; c[3] = 0x10;                    /* device 100E */
+	uint16_t id = dev->cfg.device_id ? dev->cfg.device_id : E1K_PCI_DEVICE_82540EM;
+	c[2] = (uint8_t)id; c[3] = (uint8_t)(id >> 8);   /* device 100E (82540EM) or as configured */
 	c[4] = (uint8_t)E1K_PCI_CMD_MEMORY;          /* memory space on, bus master off */
 	c[E1K_PCI_REVISION] = 0x02;
 	c[0x0B] = 0x02;                              /* class 02 (network), subclass 00 */

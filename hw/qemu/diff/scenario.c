@@ -327,6 +327,10 @@ static int sim_setup(void **state)
 {
 	struct nicsim_config cfg;
 	nicsim_config_default(&cfg);
+	/* The same part as QEMU's NIC (hw/qemu/run --nic-model / NIC_MODEL). */
+	const char *model = getenv("NIC_MODEL");
+	if (model && strcmp(model, "e1000-82545em") == 0)
+		cfg.device_id = 0x100F;
 	memcpy(cfg.mac, our_mac, 6);
 	cfg.quiet = 1;
 	int rc = nicsim_fixture_setup_config(state, &cfg);
