@@ -1,24 +1,20 @@
 # bench/bypass-lab04.sh — lab04's driver, one frame and one RDT write at a time,
-# on a simulated 82540EM whose generator runs on the other CPU. Sourced by bench/run.
+# on a simulated 82540EM whose generator runs on the other CPU. Sourced by
+# bench/run. The figure: busy cycles per frame (common/poll_stats.h).
 
 bench_one_at_a_time() {
 	local prog="$KIT_BUILD/$from/lab04/one_at_a_time"
 	if [ ! -x "$prog" ]; then
-		SKIPPED+=("lab04 one_at_a_time: $prog was not built")
+		SKIPPED+=("lab04 one_at_a_time${METHOD_SUFFIX:-}: $prog was not built")
 		return
 	fi
 	if [ "$(id -u)" != 0 ]; then
 		SKIPPED+=("lab04 one_at_a_time: the simulated NIC needs root (physical addresses)")
 		return
 	fi
-	local count=2000000 run
+	local count=3000000
 	[ "$mode" = thorough ] && count=10000000
-	progress "bypass path, lab04 one frame at a time: $count frames per run"
-	for run in $(seq "$RUNS"); do
-		local log="$OUT/runs/bypass-one_at_a_time${METHOD_SUFFIX:-}-$run.log"
-		timeout 120 "$prog" --sim --count "$count" --cpu 0 >"$log" 2>&1
-		record bypass one_at_a_time 1 64 2 "$run" "$log"
-	done
+	bench_case bypass one_at_a_time 1 64 prog_run "$prog" --sim --count "$count" --cpu 0
 }
 
 bench_one_at_a_time

@@ -1,6 +1,5 @@
 # bench/bypass-lab06.sh — lab06: the lock-free ring and the pipeline, sourced by
-# bench/run after the kernel path (uses OUT, RUNS, mode, KIT_BUILD, from,
-# progress, record, SKIPPED, BENCH_ERRORS).
+# bench/run (adds cases with bench_case, lib.sh).
 #
 #   ring_spsc  ring_bench --mode spsc: one producer lcore on CPU 0, one consumer
 #              lcore on CPU 1, SP/SC ring of 1024, bursts of 32 pointers.
@@ -24,57 +23,36 @@
 bench_lab06() {
 	local dir="$KIT_BUILD/$from/lab06"
 	if [ ! -x "$dir/ring_bench" ] || [ ! -x "$dir/pipeline" ]; then
-		SKIPPED+=("lab06: $dir/ring_bench or pipeline not built (make -C lab06-rings-multicore${from:+ VARIANT=$from})")
+		SKIPPED+=("lab06${METHOD_SUFFIX:-}: $dir/ring_bench or pipeline not built (make -C lab06-rings-multicore${from:+ VARIANT=$from})")
 		return
 	fi
-	local ncpu
-	ncpu=$(nproc)
-	if [ "$ncpu" -lt 2 ]; then
+	if [ "$(nproc)" -lt 2 ]; then
 		SKIPPED+=("lab06: one CPU only; the ring and pipeline figures need two")
 		return
 	fi
-	local secs=1 frames=10000000 bursts="32"
+	local secs=1 frames=10000000 bursts="32" b
 	if [ "$mode" = thorough ]; then
 		secs=3
 		frames=40000000
 		bursts="1 4 32 256"
 	fi
-	local run f b
 	for b in $bursts; do
-		for run in $(seq "$RUNS"); do
-			f="$OUT/runs/bypass-ring_spsc-b$b-run$run.log"
-			"$dir/ring_bench" --mode spsc --burst "$b" --seconds "$secs" --cpus 0,1 >"$f" 2>&1 ||
-				BENCH_ERRORS+=("lab06 ring_spsc burst $b run $run: ring_bench failed (see $f)")
-			record bypass ring_spsc "$b" 8 2 "$run" "$f"
-		done
+		bench_case bypass ring_spsc "$b" 8 prog_run --cores 1 "$dir/ring_bench" --mode spsc \
+			--burst "$b" --seconds "$secs" --cpus 0,1
 	done
-	for run in $(seq "$RUNS"); do
-		f="$OUT/runs/bypass-ring_mpmc-b32-run$run.log"
-		"$dir/ring_bench" --mode mpmc --burst 32 --seconds "$secs" --cpus 0,1 >"$f" 2>&1 ||
-			BENCH_ERRORS+=("lab06 ring_mpmc run $run: ring_bench failed (see $f)")
-		record bypass ring_mpmc 32 8 2 "$run" "$f"
-	done
+	bench_case bypass ring_mpmc 32 8 prog_run --cores 1 "$dir/ring_bench" --mode mpmc \
+		--burst 32 --seconds "$secs" --cpus 0,1
 	if [ "$(id -u)" != 0 ]; then
 		SKIPPED+=("lab06 pipeline: the simulated NIC needs root (sudo make bench)")
 		return
 	fi
-	local method worker_cpu n
-	for method in pipeline pipeline_split; do
-		worker_cpu=0
-		n=$frames
-		if [ "$method" = pipeline_split ]; then
-			worker_cpu=1
-			n=$((frames / 4))   # about 4x slower: keep the run short
-		fi
-		for run in $(seq "$RUNS"); do
-			f="$OUT/runs/bypass-$method-b32-run$run.log"
-			timeout 120 "$dir/pipeline" --frames "$n" --burst 32 --rx-cpu 0 --tx-cpu 0 \
-				--worker-cpus "$worker_cpu" --dev-cpu 1 >"$f" 2>&1 ||
-				BENCH_ERRORS+=("lab06 $method run $run: pipeline failed or did not account for every frame (see $f)")
-			record bypass "$method" 32 64 2 "$run" "$f"
-		done
-	done
+	# The pipeline's lcores busy-poll: its figure is wall time per frame on the
+	# driver's cores (1: all three lcores on CPU 0; split: the worker on CPU 1
+	# too, beside the NIC model).
+	bench_case bypass pipeline 32 64 prog_run --cores 1 "$dir/pipeline" --frames "$frames" \
+		--burst 32 --rx-cpu 0 --tx-cpu 0 --worker-cpus 0 --dev-cpu 1
+	bench_case bypass pipeline_split 32 64 prog_run --cores 2 "$dir/pipeline" \
+		--frames "$((frames / 4))" --burst 32 --rx-cpu 0 --tx-cpu 0 --worker-cpus 1 --dev-cpu 1
 }
 
-progress "lab06: rings and the pipeline"
 bench_lab06

@@ -3,6 +3,13 @@
 # Over a veth pair between two namespaces (root), or loopback (not root): the
 # generator (lab01 udp_gen, sendmmsg of 64) on CPU 0, the receiver pinned to
 # CPU 1. 18-byte UDP payloads = 60-byte frames = "64-byte packets" on a wire.
+#
+# Service demand (netperf's term): all the CPU time both CPUs spent during a
+# run (user, system, softirq and irq time from /proc/stat), minus what the
+# generator alone costs for the frames it sent, per packet received. The
+# generator's own cost is measured in the same round: the same sender, the
+# receiving veth dropping every frame at its XDP hook (bench/xdp/xdp_drop.c),
+# so nothing past the first instruction of the receive path runs.
 
 NS_PREFIX=blbench
 
@@ -35,26 +42,93 @@ kernel_net_down() {
 	return 0
 }
 
-# run_pair LOG -- RECEIVER... -- SENDER...: receiver first (it writes a ready
-# file), then the sender; both are stopped by their own pids if they hang.
-run_pair() {
-	local log=$1
-	shift 2
-	local rx=() tx=()
-	while [ "$1" != "--" ]; do rx+=("$1"); shift; done
-	shift
-	tx=("$@")
+# cpu_sample: "user system irq softirq" CPU time so far, in ns. User and
+# system time are those of this shell's finished children (bash's `times`:
+# the sender and receiver once they are waited for), so another program busy
+# on the machine does not count; irq and softirq time are the whole machine's
+# (proc(5), /proc/stat "cpu" line: the packets' protocol work runs there, on
+# whichever CPU the interrupt or RPS chose, charged to no process).
+cpu_sample() {   # VAR: sets VAR (not $(...): a subshell has no children of ours)
+	local f="$OUT/tmp/times.$$"
+	times >"$f"
+	printf -v "$1" '%s' "$(awk -v hz="$(getconf CLK_TCK)" '
+	function ns(s,    m) { m = s; sub(/m.*/, "", m); sub(/^[0-9]+m/, "", s); sub(/s$/, "", s); return (m * 60 + s) * 1e9 }
+	FNR == 2 && FILENAME != "/proc/stat" { u = ns($1); y = ns($2) }
+	FILENAME == "/proc/stat" && $1 == "cpu" { printf "%.0f %.0f %.0f %.0f\n", u, y, $7 * 1e9 / hz, $8 * 1e9 / hz; exit }' "$f" /proc/stat)"
+}
+
+# cpu_stat_line BEFORE AFTER GEN_NS: the CPUSTAT line record() reads, in ns.
+cpu_stat_line() {
+	awk -v a="$1" -v b="$2" -v g="$3" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		printf "CPUSTAT user_ns=%.0f sys_ns=%.0f irq_ns=%.0f softirq_ns=%.0f gen_ns=%.0f\n",
+			y[1] - x[1], y[2] - x[2], y[3] - x[3], y[4] - x[4], g }'
+}
+
+# sender_cmd KIND: the generator command (an instrument: always the
+# reference udp_gen, or rawgen for the overload cases).
+sender_cmd() {
+	if [ "$1" = raw ]; then
+		SENDER=("$KIT_BUILD/bench/rawgen" "${TX_NS[@]}" --cpu 0 --iface blA --count "$COUNT")
+	else
+		SENDER=("$KIT_BUILD/solutions/lab01/udp_gen" "${TX_NS[@]}" --cpu 0 --dst "$DST"
+			--count "$COUNT" --batch 64)
+	fi
+}
+
+# The generator's own cost per frame sent, by sender kind, from this round.
+declare -A GEN_NS_PER_FRAME=()
+
+# kernel_generator_run LOG RUN KIND: the generator alone, its frames dropped by
+# XDP on the receiving veth. Sets GEN_NS_PER_FRAME[KIND].
+kernel_generator_run() {
+	local log=$1 kind=$3 rc before after
+	unset "GEN_NS_PER_FRAME[$kind]"
+	sender_cmd "$kind"
+	ip netns exec "${NS_PREFIX}b" true 2>/dev/null || { echo "no test network" >"$log"; return 1; }
+	"$KIT_BUILD/bench/xdp_drop" --netns "${NS_PREFIX}b" --iface blB attach >"$log" 2>&1 || return 1
+	cpu_sample before
+	timeout 120 "${SENDER[@]}" >>"$log" 2>&1
+	rc=$?
+	cpu_sample after
+	"$KIT_BUILD/bench/xdp_drop" --netns "${NS_PREFIX}b" --iface blB detach >>"$log" 2>&1
+	cpu_stat_line "$before" "$after" 0 >>"$log"
+	local sent total
+	sent=$(result_field "$log" packets)
+	total=$(grep '^CPUSTAT ' "$log" | awk '{ t = 0; for (i = 2; i <= 5; i++) { split($i, a, "="); t += a[2] } print t }')
+	[ "$rc" = 0 ] && [ -n "$sent" ] && [ "$sent" -gt 0 ] &&
+		GEN_NS_PER_FRAME[$kind]=$(awk -v t="$total" -v s="$sent" 'BEGIN { printf "%.1f", t / s }')
+	return $rc
+}
+
+# kernel_receiver_run LOG RUN KIND RECEIVER...: the receiver first (it writes a
+# ready file), then the sender; both are stopped by their own pids if they
+# hang. The CPU time of both CPUs is taken from just before the sender starts
+# to just after the receiver has finished.
+kernel_receiver_run() {
+	local log=$1 kind=$3
+	shift 3
+	local rx=("$@" "${RX_NS[@]}" --cpu 1 --expect "$COUNT" --idle-ms 10000)
 	local ready="$OUT/tmp/ready.$$"
 	rm -f "$ready"
+	if [ "$KERNEL_LINK" = veth ] && [ -z "${GEN_NS_PER_FRAME[$kind]:-}" ]; then
+		echo "bench: the generator-alone run of this round failed; no service demand without it" >"$log"
+		return 1
+	fi
 	"${rx[@]}" --ready-file "$ready" >"$log" 2>&1 &
 	local rx_pid=$!
 	for _ in $(seq 100); do [ -e "$ready" ] && break; kill -0 "$rx_pid" 2>/dev/null || break; sleep 0.05; done
 	if [ ! -e "$ready" ]; then
 		kill "$rx_pid" 2>/dev/null
 		wait "$rx_pid" 2>/dev/null
+		echo "bench: the receiver did not start" >>"$log"
 		return 1
 	fi
-	timeout 120 "${tx[@]}" >"$log.tx" 2>&1
+	sender_cmd "$kind"
+	local before after rc
+	cpu_sample before
+	timeout 120 "${SENDER[@]}" >"$log.tx" 2>&1
+	rc=$?
 	# The sender is done. Give the receiver half a second to drain what is
 	# queued (it exits by itself once it has every packet), then tell it to
 	# stop: SIGTERM makes it print its counts and exit. Its --idle-ms is long,
@@ -67,62 +141,49 @@ run_pair() {
 	while kill -0 "$rx_pid" 2>/dev/null && [ $waited -lt 100 ]; do sleep 0.05; waited=$((waited + 1)); done
 	kill -KILL "$rx_pid" 2>/dev/null
 	wait "$rx_pid" 2>/dev/null
+	cpu_sample after
+	[ "$rc" = 0 ] || { echo "bench: the sender failed (status $rc, see $log.tx)" >>"$log"; return "$rc"; }
+	local sent gen=0
+	sent=$(result_field "$log.tx" packets)
+	[ "$KERNEL_LINK" = veth ] &&
+		gen=$(awk -v g="${GEN_NS_PER_FRAME[$kind]}" -v s="${sent:-0}" 'BEGIN { printf "%.0f", g * s }')
+	# On loopback there is no veth to drop at: service demand includes the sender.
+	cpu_stat_line "$before" "$after" "$gen" >>"$log"
 	return 0
 }
 
-# kernel_case METHOD BATCH RECEIVER_ARGS...: RUNS runs of one receiver setup.
-kernel_case() {
-	local method=$1 batch=$2
-	shift 2
-	local run
-	for run in $(seq "$RUNS"); do
-		local log="$OUT/runs/kernel-$method${METHOD_SUFFIX:-}-$batch-$run.log"
-		# The generator is an instrument: always the reference one (lab01's
-		# udp_gen), or rawgen for the overload cases (SENDER=raw).
-		local sender=("$KIT_BUILD/solutions/lab01/udp_gen" "${TX_NS[@]}" --cpu 0 --dst "$DST"
-			--count "$COUNT" --batch 64)
-		[ "${SENDER:-udp}" = raw ] &&
-			sender=("$KIT_BUILD/bench/rawgen" "${TX_NS[@]}" --cpu 0 --iface blA --count "$COUNT")
-		if ! run_pair "$log" -- "$@" "${RX_NS[@]}" --cpu 1 --expect "$COUNT" --idle-ms 10000 -- \
-			"${sender[@]}"; then
-			if [ -n "${METHOD_SUFFIX:-}" ]; then
-				SKIPPED+=("kernel/$method$METHOD_SUFFIX: your receiver did not start ($(tail -n 1 "$log"))")
-				return
-			fi
-			BENCH_ERRORS+=("kernel/$method: the receiver did not start (see $log)")
-			continue
-		fi
-		record kernel "$method" "$batch" 64 2 "$run" "$log"
-	done
-}
-
-bench_kernel() {
-	progress "kernel path over $KERNEL_LINK: $COUNT datagrams per run, $RUNS runs per case"
-	kernel_case recvfrom 1 "$LAB01/udp_sink" --listen "$DST" --batch 1
+# kernel_cases: add the kernel path's cases (bench_case, lib.sh).
+kernel_cases() {
+	local rx="kernel_receiver_run"
+	if [ -z "${METHOD_SUFFIX:-}" ] && [ "$KERNEL_LINK" = veth ]; then
+		bench_case instrument generator_udp 64 64 kernel_generator_run udp
+	fi
+	bench_case kernel recvfrom 1 64 $rx udp "$LAB01/udp_sink" --listen "$DST" --batch 1
+	local b
 	for b in $KERNEL_BATCHES; do
-		kernel_case recvmmsg "$b" "$LAB01/udp_sink" --listen "$DST" --batch "$b"
+		bench_case kernel recvmmsg "$b" 64 $rx udp "$LAB01/udp_sink" --listen "$DST" --batch "$b"
 	done
 	if [ "$(id -u)" = 0 ]; then
-		kernel_case tpacket_v3 0 "$LAB01/ring_rx" --iface "$IFACE"
+		bench_case kernel tpacket_v3 0 64 $rx udp "$LAB01/ring_rx" --iface "$IFACE"
 	else
 		SKIPPED+=("kernel/tpacket_v3: AF_PACKET needs root (CAP_NET_RAW)")
 	fi
+	[ -n "${METHOD_SUFFIX:-}" ] && return   # the rest is the kernel's code, measured once
+	if [ "$(id -u)" != 0 ]; then
+		SKIPPED+=("kernel/af_xdp: AF_XDP needs root")
+	elif [ ! -x "$KIT_BUILD/bench/xsk_rx" ] || [ ! -x "$KIT_BUILD/bench/xdp_drop" ]; then
+		SKIPPED+=("kernel/af_xdp: bench/xdp did not build (see make -C bench/xdp)")
+	else
+		bench_case kernel af_xdp 64 64 $rx udp "$KIT_BUILD/bench/xsk_rx" --iface "$IFACE" --batch 64
+	fi
 	# Overload: rawgen offers more than a kernel receiver can take (it skips
 	# the sender's UDP/IP stack). What is delivered then, and where do the
-	# others go? (Counted drops: socket, ring, backlog.)
-	if [ "$(id -u)" = 0 ] && [ -z "${METHOD_SUFFIX:-}" ] && [ -x "$KIT_BUILD/bench/rawgen" ]; then
-		progress "kernel path under overload (rawgen: raw frames, no sender-side stack)"
-		SENDER=raw kernel_case recvfrom_overload 1 "$LAB01/udp_sink" --listen "$DST" --batch 1
-		SENDER=raw kernel_case recvmmsg_overload 32 "$LAB01/udp_sink" --listen "$DST" --batch 32
-		SENDER=raw kernel_case tpacket_v3_overload 0 "$LAB01/ring_rx" --iface "$IFACE"
-	fi
-	if [ -n "${METHOD_SUFFIX:-}" ]; then
-		:   # AF_XDP is the kernel's, not lab code: measured once
-	elif [ "$(id -u)" != 0 ]; then
-		SKIPPED+=("kernel/af_xdp: AF_XDP needs root")
-	elif [ ! -x "$KIT_BUILD/bench/xsk_rx" ]; then
-		SKIPPED+=("kernel/af_xdp: bench/xdp/xsk_rx did not build (see make -C bench/xdp)")
-	else
-		kernel_case af_xdp 64 "$KIT_BUILD/bench/xsk_rx" --iface "$IFACE" --batch 64
+	# others go? (Counted drops: socket, ring, backlog.) Thorough mode only:
+	# overload is unstable by nature (see bench/README.md).
+	if [ "$mode" = thorough ] && [ "$(id -u)" = 0 ] && [ -x "$KIT_BUILD/bench/rawgen" ]; then
+		bench_case instrument generator_raw 64 64 kernel_generator_run raw
+		bench_case kernel recvfrom_overload 1 64 $rx raw "$LAB01/udp_sink" --listen "$DST" --batch 1
+		bench_case kernel recvmmsg_overload 32 64 $rx raw "$LAB01/udp_sink" --listen "$DST" --batch 32
+		bench_case kernel tpacket_v3_overload 0 64 $rx raw "$LAB01/ring_rx" --iface "$IFACE"
 	fi
 }

@@ -1,11 +1,17 @@
-# bench/lib.sh — how one benchmark case is run and recorded (sourced by bench/run).
+# bench/lib.sh — how the bench's cases are run and recorded (sourced by bench/run).
 #
-# Every measuring program prints a last line "RESULT key=value ...". A case
-# runs a receiver and a sender RUNS times; each run appends one row to raw.csv:
-#   path,method,batch,size,cores,run,pps,packets,drops,accounted,cycles_per_pkt
-# summarize() turns raw.csv into summary.csv (median, min, max per case).
+# A case is one thing measured: a path (kernel, bypass, vm-kernel, vm-bypass), a
+# method, a batch size and a function that runs it once. The parts (kernel.sh,
+# bypass-*.sh) add their cases with bench_case; bench_run_all then runs them in
+# rounds: run 1 of every case, then run 2 of every case, ... so a slow drift of
+# the machine touches every case alike instead of one case's runs.
+#
+# Every measuring program prints a last line "RESULT key=value ...". Each run
+# appends one row to raw.csv (RAW_HEADER); a run with no RESULT line, no
+# packets, a timeout or packets not accounted for is an error (BENCH_ERRORS,
+# with its log), never a row. summarize() turns raw.csv into summary.csv.
 
-RAW_HEADER="path,method,batch,size,cores,run,pps,packets,drops,accounted,cycles_per_pkt"
+RAW_HEADER="path,method,batch,size,cores,run,pps,packets,drops,accounted,ns_per_pkt,busy_cycles,empty_pct,capacity_mpps,cpu_user_ns,cpu_sys_ns,cpu_softirq_ns,cpu_irq_ns,gen_ns,xcore_ns,fill"
 
 # result_field FILE KEY: the value of KEY in FILE's RESULT line ("" if absent).
 result_field() {
@@ -17,71 +23,239 @@ progress() {
 	printf '[%4ds] %s\n' "$SECONDS" "$*"
 }
 
-# record PATH METHOD BATCH SIZE CORES RUN RESULT_FILE: append the run to raw.csv
-# and note an accounting failure.
+# ---- the cases ----
+CASE_PATH=() CASE_METHOD=() CASE_BATCH=() CASE_SIZE=() CASE_SUFFIX=() CASE_CMD=()
+
+# bench_case PATH METHOD BATCH SIZE FUNCTION ARGS...: add a case. FUNCTION is
+# called as `FUNCTION LOG RUN ARGS...` for each run; it writes the program's
+# output to LOG and returns its exit status (124: timeout). ARGS are split on
+# blanks when called, so they must not contain any.
+bench_case() {
+	CASE_PATH+=("$1")
+	CASE_METHOD+=("$2")
+	CASE_BATCH+=("$3")
+	CASE_SIZE+=("$4")
+	CASE_SUFFIX+=("${METHOD_SUFFIX:-}")
+	shift 4
+	CASE_CMD+=("$*")
+}
+
+# ---- how far apart the two CPUs are (bench/probe/xcore.c) ----
+XCORE_BEST=""
+xcore_ns() {
+	local v
+	v=$(result_field <("$KIT_BUILD/bench/xcore" --cpus 0,1 2>/dev/null) rtt_ns)
+	echo "${v:-0}"
+}
+
+# Calibrate: the closest the two CPUs have been over about a second.
+xcore_calibrate() {
+	[ -x "$KIT_BUILD/bench/xcore" ] && [ "$(nproc)" -ge 2 ] || return 0
+	local i v
+	for i in $(seq 10); do
+		v=$(xcore_ns)
+		[ "$v" -gt 0 ] && { [ -z "$XCORE_BEST" ] || [ "$v" -lt "$XCORE_BEST" ]; } && XCORE_BEST=$v
+		sleep 0.1
+	done
+}
+
+# xcore_close NS: 0 if NS is within 1.6x of the closest seen (and learn from it).
+xcore_close() {
+	[ -n "$XCORE_BEST" ] || return 0
+	[ "$1" -gt 0 ] || return 0
+	[ "$1" -lt "$XCORE_BEST" ] && XCORE_BEST=$1
+	[ "$1" -le $((XCORE_BEST * 16 / 10)) ]
+}
+
+XCORE_RETRIES=0     # runs repeated because the CPUs moved apart
+XCORE_KEPT_FAR=0    # runs kept although they stayed apart (after 4 tries)
+
+# ---- one run ----
+# bench_one INDEX RUN: run case INDEX once (retrying while the CPUs are far
+# apart), then record it.
+bench_one() {
+	local i=$1 run=$2
+	local path=${CASE_PATH[$i]} method=${CASE_METHOD[$i]}${CASE_SUFFIX[$i]} batch=${CASE_BATCH[$i]}
+	local log="$OUT/runs/$path-$method-b$batch-run$run.log"
+	local try rc before after far
+	# shellcheck disable=SC2206 # split on purpose (see bench_case)
+	local cmd=(${CASE_CMD[$i]})
+	for try in 1 2 3 4; do
+		before=$(xcore_ns)
+		"${cmd[0]}" "$log" "$run" "${cmd[@]:1}"
+		rc=$?
+		after=$(xcore_ns)
+		far=$((before > after ? before : after))
+		if xcore_close "$before" && xcore_close "$after"; then
+			break
+		fi
+		if [ $try = 4 ]; then
+			XCORE_KEPT_FAR=$((XCORE_KEPT_FAR + 1))
+			break
+		fi
+		XCORE_RETRIES=$((XCORE_RETRIES + 1))
+		sleep 0.3
+	done
+	METHOD_SUFFIX=${CASE_SUFFIX[$i]} record "$path" "${CASE_METHOD[$i]}" "$batch" \
+		"${CASE_SIZE[$i]}" 2 "$run" "$log" "$rc" "$far"
+}
+
+# bench_run_all: RUNS rounds over every case, in the order they were added.
+bench_run_all() {
+	local run i
+	[ ${#CASE_PATH[@]} -gt 0 ] || return 0
+	for run in $(seq "$RUNS"); do
+		progress "round $run of $RUNS (${#CASE_PATH[@]} cases)"
+		for i in "${!CASE_PATH[@]}"; do
+			bench_one "$i" "$run"
+		done
+	done
+}
+
+# ---- recording ----
+# record PATH METHOD BATCH SIZE CORES RUN LOG [STATUS [XCORE_NS]]: append the
+# run to raw.csv, or say why it is not a data point.
 record() {
-	local f=$7
-	set -- "$1" "$2${METHOD_SUFFIX:-}" "$3" "$4" "$5" "$6" "$7"
-	local pps packets drops accounted cycles
+	local path=$1 method=$2${METHOD_SUFFIX:-} batch=$3 size=$4 cores=$5 run=$6 f=$7
+	local status=${8:-0} xcore=${9:-}
+	local what="$path/$method batch $batch run $run"
+	local pps packets drops accounted
 	pps=$(result_field "$f" pps)
 	packets=$(result_field "$f" packets)
 	drops=$(result_field "$f" drops)
 	accounted=$(result_field "$f" accounted)
-	cycles=$(result_field "$f" cycles_per_pkt)
 	if [ -z "$pps" ] && grep -q '; skipped$' "$f" 2>/dev/null; then
 		# The program said why it cannot run here (exit status 77).
-		SKIPPED+=("$1/$2: $(grep '; skipped$' "$f" | tail -n 1)")
+		SKIPPED+=("$path/$method: $(grep '; skipped$' "$f" | tail -n 1)")
 		return
 	fi
-	if [ -z "$pps" ] && [ -n "${METHOD_SUFFIX:-}" ]; then
-		# The student's code: unfinished labs are expected, not errors.
-		SKIPPED+=("$1/$2 (batch $3): your code gave no result, TODOs left? ($(tail -n 1 "$f"))")
+	local problem=""
+	if [ "$status" = 124 ]; then
+		problem="timed out"
+	elif [ -z "$pps" ]; then
+		problem="no RESULT line (exit status $status)"
+	elif [ "${packets:-0}" = 0 ]; then
+		problem="moved no packets"
+	elif [ "$accounted" = 0 ]; then
+		problem="packets not accounted for (sent != received + counted drops)"
+	fi
+	if [ -n "$problem" ]; then
+		if [ -n "${METHOD_SUFFIX:-}" ]; then
+			# The student's code: unfinished labs are expected, not errors.
+			SKIPPED+=("$what: your code $problem, TODOs left? ($(tail -n 1 "$f" 2>/dev/null | cut -c1-160))")
+		else
+			BENCH_ERRORS+=("$what: $problem (see $f)")
+			echo "bench: $what: $problem; the end of its output:" >&2
+			tail -n 5 "$f" 2>/dev/null | sed 's/^/    /' >&2
+		fi
 		return
 	fi
-	if [ -z "$pps" ]; then
-		echo "bench: $2 (batch $3) run $6 produced no RESULT line; its output:" >&2
-		sed 's/^/    /' "$f" >&2
-		BENCH_ERRORS+=("$1/$2/batch $3 run $6: no result")
-		return
+	local busy empty capacity fill ns="" user="" sys="" soft="" irq="" gen=""
+	busy=$(result_field "$f" busy_cycles)
+	empty=$(result_field "$f" empty_pct)
+	capacity=$(result_field "$f" capacity_mpps)
+	fill=$(result_field "$f" fill | tr ',' ' ')
+	if [ -n "$capacity" ] && [ "$capacity" != 0.00 ]; then
+		ns=$(awk -v c="$capacity" 'BEGIN { printf "%.2f", 1000 / c }')   # busy ns per packet
 	fi
-	if [ "$accounted" = 0 ]; then
-		BENCH_ERRORS+=("$1/$2/batch $3 run $6: packets not accounted for (see $f)")
+	if [ -z "$ns" ] && grep -q '^WALLCORES ' "$f"; then
+		ns=$(awk -v c="$(sed -n 's/^WALLCORES //p' "$f" | tail -n 1)" -v p="$pps" \
+			'BEGIN { printf "%.2f", c * 1e9 / p }')
 	fi
-	echo "$1,$2,$3,$4,$5,$6,$pps,${packets:-0},${drops:-0},${accounted:--1},${cycles:-}" >>"$OUT/raw.csv"
-	progress "  $1 $2 batch $3 run $6: $(awk -v p="$pps" 'BEGIN{printf "%.3f Mpps", p/1e6}')" \
-		"(${packets:-0} packets, drops ${drops:-0}${cycles:+, $cycles cycles/pkt})"
+	if grep -q '^CPUSTAT ' "$f"; then
+		# The kernel path: service demand. CPUSTAT (kernel.sh) holds the CPU time
+		# of both CPUs during the run and what the generator alone costs for the
+		# frames it sent; per packet received here.
+		local line
+		line=$(grep '^CPUSTAT ' "$f" | tail -n 1)
+		read -r user sys soft irq gen ns < <(awk -v p="$packets" -v l="$line" 'BEGIN {
+			n = split(l, kv, " ")
+			for (i = 2; i <= n; i++) { split(kv[i], a, "="); v[a[1]] = a[2] }
+			d = (v["user_ns"] + v["sys_ns"] + v["softirq_ns"] + v["irq_ns"] - v["gen_ns"]) / p
+			printf "%.1f %.1f %.1f %.1f %.1f %.1f\n", v["user_ns"] / p, v["sys_ns"] / p,
+				v["softirq_ns"] / p, v["irq_ns"] / p, v["gen_ns"] / p, (d > 0 ? d : 0) }')
+	fi
+	echo "$path,$method,$batch,$size,$cores,$run,$pps,${packets:-0},${drops:-0},${accounted:--1},$ns,$busy,$empty,$capacity,$user,$sys,$soft,$irq,$gen,$xcore,$fill" >>"$OUT/raw.csv"
+	progress "  $what: $(awk -v p="$pps" 'BEGIN{printf "%.3f Mpps", p/1e6}')" \
+		"(${packets:-0} packets, drops ${drops:-0}${ns:+, $ns ns/packet}${empty:+, $empty % empty polls})"
 }
 
-# summarize: raw.csv -> summary.csv with the design's columns:
-#   path,method,batch,size,cores,mpps,mpps_min,mpps_max,runs,cycles_per_pkt
+# ---- the summary ----
+# summarize: raw.csv -> summary.csv, one row per case in the order they ran:
+#   path,method,batch,size,cores,runs,mpps,mpps_min,mpps_max,ns_per_pkt,ns_min,
+#   ns_max,spread,busy_cycles,empty_pct,capacity_mpps,drops,limited_by,fill
+# Medians of the runs; spread = max / min of ns_per_pkt (of mpps where there is
+# no ns_per_pkt, the guest's rows); limited_by: see bench/README.md.
+SUMMARY_HEADER="path,method,batch,size,cores,runs,mpps,mpps_min,mpps_max,ns_per_pkt,ns_min,ns_max,spread,busy_cycles,empty_pct,capacity_mpps,drops,limited_by,fill"
 summarize() {
-	echo "path,method,batch,size,cores,mpps,mpps_min,mpps_max,runs,cycles_per_pkt" >"$OUT/summary.csv"
+	echo "$SUMMARY_HEADER" >"$OUT/summary.csv"
 	tail -n +2 "$OUT/raw.csv" | awk -F, '
+	function median(key, col, count,    i, j, t, v, m) {
+		m = 0
+		for (i = 1; i <= count; i++) if (val[key, col, i] != "") v[++m] = val[key, col, i] + 0
+		if (m == 0) return ""
+		for (i = 2; i <= m; i++)
+			for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+		return (m % 2) ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
+	}
+	function lo(key, col, count,    i, r) {
+		r = ""
+		for (i = 1; i <= count; i++) if (val[key, col, i] != "" && (r == "" || val[key, col, i] + 0 < r)) r = val[key, col, i] + 0
+		return r
+	}
+	function hi(key, col, count,    i, r) {
+		r = ""
+		for (i = 1; i <= count; i++) if (val[key, col, i] != "" && (r == "" || val[key, col, i] + 0 > r)) r = val[key, col, i] + 0
+		return r
+	}
 	{
 		key = $1 "," $2 "," $3 "," $4 "," $5
 		if (!(key in n)) order[++keys] = key
-		n[key]++
-		pps[key, n[key]] = $7
-		if ($11 != "") { cyc[key, n[key]] = $11; nc[key]++ }
-	}
-	function median(key, arr, count,    i, j, t, v) {
-		for (i = 1; i <= count; i++) v[i] = arr[key, i]
-		for (i = 2; i <= count; i++)
-			for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-		if (count % 2) return v[(count + 1) / 2]
-		return (v[count / 2] + v[count / 2 + 1]) / 2
+		k = ++n[key]
+		for (c = 7; c <= 14; c++) val[key, c, k] = $c
+		drops[key] += $9
+		if ($21 != "") fill[key] = $21   # the last run: a sample, not a sum
 	}
 	END {
-		for (k = 1; k <= keys; k++) {
-			key = order[k]
-			min = max = pps[key, 1]
-			for (i = 1; i <= n[key]; i++) {
-				if (pps[key, i] + 0 < min + 0) min = pps[key, i]
-				if (pps[key, i] + 0 > max + 0) max = pps[key, i]
-			}
-			c = nc[key] ? sprintf("%.0f", median(key, cyc, nc[key])) : ""
-			printf "%s,%.4f,%.4f,%.4f,%d,%s\n", key, median(key, pps, n[key]) / 1e6,
-				min / 1e6, max / 1e6, n[key], c
+		for (q = 1; q <= keys; q++) {
+			key = order[q]; m = n[key]
+			split(key, part, ",")
+			ns = median(key, 11, m); nmin = lo(key, 11, m); nmax = hi(key, 11, m)
+			pmin = lo(key, 7, m); pmax = hi(key, 7, m)
+			if (ns != "" && nmin > 0) spread = sprintf("%.2f", nmax / nmin)
+			else if (pmin > 0) spread = sprintf("%.2f", pmax / pmin)
+			else spread = ""
+			empty = median(key, 13, m)
+			if (part[1] == "kernel")
+				limited = drops[key] > 0 ? "receiver" : "sender"
+			else if (empty == "")
+				limited = ""
+			else if (empty + 0 < 1)
+				limited = "driver"
+			else
+				limited = sprintf("generator (%.0f%% empty polls)", empty)
+			printf "%s,%d,%.4f,%.4f,%.4f,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s\n", key, m,
+				median(key, 7, m) / 1e6, pmin / 1e6, pmax / 1e6,
+				ns == "" ? "" : sprintf("%.1f", ns), nmin == "" ? "" : sprintf("%.1f", nmin),
+				nmax == "" ? "" : sprintf("%.1f", nmax), spread,
+				median(key, 12, m) == "" ? "" : sprintf("%.1f", median(key, 12, m)),
+				empty == "" ? "" : sprintf("%.1f", empty),
+				median(key, 14, m) == "" ? "" : sprintf("%.1f", median(key, 14, m)),
+				drops[key], limited, fill[key]
 		}
 	}' >>"$OUT/summary.csv"
+}
+
+# prog_run LOG RUN [--cores N] PROGRAM ARGS...: the runner of most cases: the
+# program's output to LOG, at most 120 s. --cores N: the figure of this case is
+# wall time per packet on N busy-polling cores (no busy-cycle count of its own:
+# the lab06 pipeline and rings), noted in the log for record().
+prog_run() {
+	local log=$1 cores=""
+	shift 2
+	if [ "$1" = --cores ]; then cores=$2; shift 2; fi
+	timeout 120 "$@" >"$log" 2>&1
+	local rc=$?
+	[ -n "$cores" ] && echo "WALLCORES $cores" >>"$log"
+	return $rc
 }

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "kit_time.h"
 #include "pktgen.h"
+#include "poll_stats.h"
 
 #define TOOL "gen"
 
@@ -88,7 +89,8 @@ int main(int argc, char **argv)
 	}
 	kit_catch_signals();
 	uint64_t stop_at = o.duration_s ? start + o.duration_s * 1000000000ull : UINT64_MAX;
-	uint64_t no_buffer = 0, busy_cycles = 0;
+	uint64_t no_buffer = 0;
+	struct poll_stats polls = { 0 };   /* a poll: one burst offered to the TX ring */
 	struct e1k_buf *bufs[E1K_BURST_MAX];
 	while (!kit_stop && (!count || gen.seq < count)) {
 		uint64_t now = kit_now_ns();
@@ -102,6 +104,7 @@ int main(int argc, char **argv)
 			/* Every buffer is in the TX ring: reclaim and try again. */
 			e1k_tx_burst_reclaim(&port.tx);
 			no_buffer++;
+			poll_stats_add(&polls, t0, t0, 0);
 			continue;
 		}
 		pktgen_fill(&gen, bufs, n, now);
@@ -112,7 +115,7 @@ int main(int argc, char **argv)
 			pktgen_unfill(&gen, n - sent);
 			e1k_buf_free_bulk(bufs + sent, n - sent);
 		}
-		busy_cycles += kit_rdtsc() - t0;
+		poll_stats_add(&polls, t0, kit_rdtsc(), sent);   /* sent 0: the ring was full */
 	}
 	double seconds = (double)(kit_now_ns() - start) / 1e9;
 	if (e1k_tx_wait_sent(&port.dev, &port.tx, 2000) != 0)
@@ -141,14 +144,15 @@ int main(int argc, char **argv)
 	double pps = seconds > 0 ? (double)sent / seconds : 0;
 	e1k_port_print(&port, TOOL, "port 0", stdout);
 	printf(TOOL ": sent %llu frames of %llu bytes in %.3f s: %.0f packets/s (burst %llu), "
-	       "%.0f cycles per frame in the TX path, %llu waits for a free buffer\n",
-	       (unsigned long long)sent, (unsigned long long)o.size, seconds, pps,
-	       (unsigned long long)o.burst, sent ? (double)busy_cycles / (double)sent : 0.0,
-	       (unsigned long long)no_buffer);
+	       "%llu waits for a free buffer\n", (unsigned long long)sent, (unsigned long long)o.size,
+	       seconds, pps, (unsigned long long)o.burst, (unsigned long long)no_buffer);
+	poll_stats_print(&polls, TOOL, stdout);
 	printf("RESULT tool=" TOOL " method=tx batch=%llu size=%llu packets=%llu seconds=%.6f pps=%.0f "
-	       "drops=%llu accounted=%d cycles_per_pkt=%.0f\n", (unsigned long long)o.burst,
+	       "drops=%llu accounted=%d ", (unsigned long long)o.burst,
 	       (unsigned long long)o.size, (unsigned long long)sent, seconds, pps,
-	       (unsigned long long)drops, accounted, sent ? (double)busy_cycles / (double)sent : 0.0);
+	       (unsigned long long)drops, accounted);
+	poll_stats_result(&polls, stdout);
+	printf("\n");
 	unsigned leaked = e1k_port_close(&port);
 	return accounted && !leaked ? 0 : 1;
 }

@@ -1,12 +1,13 @@
-# batch.gp — packets per second against batch (burst) size, one line per method.
-# Input: blocks separated by two blank lines, each "batch<TAB>mpps<TAB>min<TAB>max",
+# batch.gp — ns of CPU per packet against batch (burst) size, one line per
+# method: busy cycles for the bypass path, service demand for the kernel's.
+# Input: blocks separated by two blank lines, each "batch<TAB>ns<TAB>min<TAB>max",
 # first line of a block a header naming the method.
 # Variables: datafile, outbase, title_text, nseries
 set datafile separator "\t"
 set logscale x 2
 set logscale y
 set xlabel "batch / burst size (packets per system call or per tail write)"
-set ylabel "million packets per second (log scale)"
+set ylabel "ns of CPU per packet (log scale, lower is better)"
 set grid
 set key outside right noenhanced
 set title title_text noenhanced

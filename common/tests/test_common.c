@@ -12,6 +12,7 @@
 #include "frame.h"
 #include "kit_test.h"
 #include "pcap.h"
+#include "poll_stats.h"
 #include "seqtrack.h"
 
 static void frame_round_trip(void **state)
@@ -187,6 +188,44 @@ static void pcap_round_trip_and_errors(void **state)
 	unlink(path);
 }
 
+/* Busy cycles count only the polls that returned packets; the fill histogram
+ * puts each burst in its power-of-two bucket; the RESULT fields say so. */
+static void poll_stats_split_busy_from_empty(void **state)
+{
+	(void)state;
+	struct poll_stats s = { 0 };
+	poll_stats_add(&s, 100, 100, 0);        /* empty: no cycles counted */
+	poll_stats_add(&s, 1000, 1320, 32);     /* 10 cycles per packet */
+	poll_stats_add(&s, 2000, 2010, 1);
+	poll_stats_add(&s, 3000, 3300, 3);
+	poll_stats_add(&s, 4000, 9000, 300);    /* beyond the last bucket: in it */
+	assert_int_equal(s.polls, 5);
+	assert_int_equal(s.empty, 1);
+	assert_int_equal(s.packets, 336);
+	assert_int_equal(s.busy_cycles, 320 + 10 + 300 + 5000);
+	assert_int_equal(s.fill[0], 1);         /* 1 */
+	assert_int_equal(s.fill[1], 1);         /* 2-3 */
+	assert_int_equal(s.fill[5], 1);         /* 32-63 */
+	assert_int_equal(s.fill[POLL_FILL_BUCKETS - 1], 1);
+	assert_true(poll_stats_empty_pct(&s) > 19.9 && poll_stats_empty_pct(&s) < 20.1);
+	double c = poll_stats_cycles_per_packet(&s);
+	assert_true(c > 5630.0 / 336 - 0.01 && c < 5630.0 / 336 + 0.01);
+
+	char line[512] = { 0 };
+	FILE *f = fmemopen(line, sizeof(line) - 1, "w");
+	assert_non_null(f);
+	poll_stats_result(&s, f);
+	fclose(f);
+	assert_non_null(strstr(line, "busy_cycles=16.8 "));
+	assert_non_null(strstr(line, "empty_pct=20.00 "));
+	assert_non_null(strstr(line, "fill=1:1,2:1,4:0,8:0,16:0,32:1,64:0,128:0,256:1 "));
+	assert_non_null(strstr(line, "capacity_mpps="));
+
+	struct poll_stats none = { 0 };
+	assert_true(poll_stats_cycles_per_packet(&none) == 0.0);
+	assert_true(poll_stats_empty_pct(&none) == 0.0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct kit_test tests[] = {
@@ -197,6 +236,8 @@ int main(int argc, char **argv)
 		{ "seqtrack_counts", seqtrack_counts, NULL, NULL, 0, 0, "lost/dup/reordered", NULL },
 		{ "pcap_round_trip_and_errors", pcap_round_trip_and_errors, NULL, NULL, 0, 0,
 		  "write, read back, truncated, garbage", NULL },
+		{ "poll_stats_split_busy_from_empty", poll_stats_split_busy_from_empty, NULL, NULL, 0, 0,
+		  "busy cycles, empty polls, burst fill", NULL },
 	};
 	return kit_test_main(argc, argv, "common", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -99,7 +99,8 @@ static void usage(FILE *f)
 		"  -i, --idle SEC       stop after SEC without a frame, once sending is done\n"
 		"      --ready FILE     create FILE once bound (the guest can wait for it)\n"
 		"      --wait FILE      do not send before FILE exists (within --time)\n"
-		"      --until FILE     stop once FILE exists (the guest is done)\n"
+		"      --until FILE     stop once FILE exists (the guest is done) and nothing\n"
+		"                       arrived for 300 ms (QEMU's queue drained)\n"
 		"      --dst-mac MAC    destination of kit frames (default 02:00:00:00:00:02;\n"
 		"                       the guest's NIC drops unicast frames not for its MAC)\n"
 		"      --src-mac MAC    source of kit frames (default 02:00:00:00:00:01)\n"
@@ -507,7 +508,9 @@ int main(int argc, char **argv)
 		double quiet_since = last_rx > send_done_at ? last_rx : send_done_at;
 		if (!sending && o.idle > 0 && now_s() - quiet_since >= o.idle)
 			break;
-		if (until)   /* the frames the guest sent before saying so were drained above */
+		/* The guest is done, but QEMU may still hold frames it could not hand
+		 * to the socket yet (its net queue): stop once nothing came for 300 ms. */
+		if (until && now_s() - last_rx >= 0.3)
 			break;
 		if (stop_signal) {   /* SIGTERM/SIGINT: stop here, still write the summary */
 			fprintf(stderr, "wire: stopped by signal %d\n", (int)stop_signal);

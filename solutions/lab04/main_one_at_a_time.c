@@ -22,6 +22,7 @@
 #include "kit_time.h"
 #include "mempool.h"
 #include "nicsim.h"
+#include "poll_stats.h"
 
 #define TOOL "one_at_a_time"
 
@@ -102,20 +103,27 @@ int main(int argc, char **argv)
 		goto out_dev;
 	}
 
-	uint64_t received = 0, t0 = kit_now_ns(), c0 = kit_rdtsc();
+	/* Each e1k_rx_one call is a poll: busy when it returned a frame (poll_stats.h). */
+	struct poll_stats polls = { 0 };
+	uint64_t received = 0, t0 = kit_now_ns(), spins = 0;
 	uint64_t give_up = t0 + 60ull * 1000000000ull;
 	while (received < count) {
 		struct e1k_buf *b;
+		uint64_t c0 = kit_rdtsc();
 		if (e1k_rx_one(&dev, &rx, &b) == 1) {
-			received++;
 			e1k_buf_free(b);
-		} else if ((received & 0xFFF) == 0 && kit_now_ns() > give_up) {
+			poll_stats_add(&polls, c0, kit_rdtsc(), 1);
+			received++;
+			continue;
+		}
+		if (received)   /* waiting for the first frame is not an empty poll */
+			poll_stats_add(&polls, c0, c0, 0);
+		if (++spins % 4096 == 0 && kit_now_ns() > give_up) {
 			fprintf(stderr, TOOL ": only %llu of %llu frames in 60 s: is the device sending?\n",
 				(unsigned long long)received, (unsigned long long)count);
 			break;
 		}
 	}
-	uint64_t cycles = kit_rdtsc() - c0;
 	double seconds = (double)(kit_now_ns() - t0) / 1e9;
 	double pps = seconds > 0 ? (double)received / seconds : 0;
 
@@ -140,13 +148,14 @@ int main(int argc, char **argv)
 		       (unsigned long long)nic_drops, (unsigned long long)c.rx_pending,
 		       (unsigned long long)left_in_ring);
 	}
-	printf(TOOL ": %llu frames in %.3f s: %.3f Mpps, %.0f cycles per frame (one RDT write each)\n",
-	       (unsigned long long)received, seconds, pps / 1e6,
-	       received ? (double)cycles / (double)received : 0.0);
+	printf(TOOL ": %llu frames in %.3f s: %.3f Mpps (one RDT write each)\n",
+	       (unsigned long long)received, seconds, pps / 1e6);
+	poll_stats_print(&polls, TOOL, stdout);
 	printf("RESULT tool=" TOOL " method=one_at_a_time batch=1 packets=%llu seconds=%.6f pps=%.0f "
-	       "drops=%llu accounted=%d cycles_per_pkt=%.0f\n", (unsigned long long)received, seconds,
-	       pps, (unsigned long long)(driver_drops + nic_drops), accounted,
-	       received ? (double)cycles / (double)received : 0.0);
+	       "drops=%llu accounted=%d ", (unsigned long long)received, seconds,
+	       pps, (unsigned long long)(driver_drops + nic_drops), accounted);
+	poll_stats_result(&polls, stdout);
+	printf("\n");
 	status = received == count && accounted != 0 ? 0 : 1;
 out_dev:
 	if (pool)

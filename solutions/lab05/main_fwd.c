@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "e1k_mmio.h"
 #include "fwd.h"
+#include "poll_stats.h"
 #include "kit_time.h"
 
 #define TOOL "fwd"
@@ -89,7 +90,8 @@ int main(int argc, char **argv)
 	}
 	kit_catch_signals();
 	struct fwd_stats st = { 0 };
-	uint64_t start = kit_now_ns(), busy_cycles = 0, first_tsc = 0, last_tsc = 0;
+	uint64_t start = kit_now_ns(), first_tsc = 0, last_tsc = 0;
+	struct poll_stats polls = { 0 };   /* a poll: one fwd_round */
 	uint64_t stop_at = o.duration_s ? start + o.duration_s * 1000000000ull : UINT64_MAX;
 	unsigned spins = 0;
 	while (!kit_stop) {
@@ -98,10 +100,14 @@ int main(int argc, char **argv)
 		if (++spins % 64 == 0 && kit_now_ns() >= stop_at)
 			break;
 		uint64_t t0 = kit_rdtsc();
-		if (fwd_round(&p0, out, (unsigned)o.burst, &st) == 0)
+		unsigned n = fwd_round(&p0, out, (unsigned)o.burst, &st);
+		if (n == 0) {
+			if (first_tsc)   /* waiting for the first frame is not an empty poll */
+				poll_stats_add(&polls, t0, t0, 0);
 			continue;
+		}
 		last_tsc = kit_rdtsc();
-		busy_cycles += last_tsc - t0;
+		poll_stats_add(&polls, t0, last_tsc, n);
 		if (!first_tsc)
 			first_tsc = t0;
 	}
@@ -146,17 +152,19 @@ int main(int argc, char **argv)
 	}
 	double seconds = last_tsc > first_tsc ? (double)(last_tsc - first_tsc) / kit_tsc_hz() : 0;
 	double pps = seconds > 0 ? (double)st.tx / seconds : 0;
-	double cycles = st.rx ? (double)busy_cycles / (double)st.rx : 0;
 	e1k_port_print(&p0, TOOL, "port 0", stdout);
 	if (out != &p0)
 		e1k_port_print(out, TOOL, "port 1", stdout);
-	printf(TOOL ": forwarded %llu frames in %.3f s: %.0f packets/s (%s, burst %llu), %.0f cycles per frame\n",
+	printf(TOOL ": forwarded %llu frames in %.3f s: %.0f packets/s (%s, burst %llu)\n",
 	       (unsigned long long)st.tx, seconds, pps, out == &p0 ? "reflecting" : "port 0 -> port 1",
-	       (unsigned long long)o.burst, cycles);
+	       (unsigned long long)o.burst);
+	poll_stats_print(&polls, TOOL, stdout);
 	printf("RESULT tool=" TOOL " method=fwd batch=%llu ports=%llu packets=%llu seconds=%.6f pps=%.0f "
-	       "drops=%llu accounted=%d cycles_per_pkt=%.0f\n", (unsigned long long)o.burst,
+	       "drops=%llu accounted=%d ", (unsigned long long)o.burst,
 	       (unsigned long long)ports, (unsigned long long)st.tx, seconds, pps,
-	       (unsigned long long)(st.dropped + driver_drops + nic_drops), accounted, cycles);
+	       (unsigned long long)(st.dropped + driver_drops + nic_drops), accounted);
+	poll_stats_result(&polls, stdout);
+	printf("\n");
 	unsigned leaked = 0;
 	if (out != &p0)
 		leaked += e1k_port_close(&p1);
