@@ -25,6 +25,7 @@ progress() {
 
 # ---- the cases ----
 CASE_PATH=() CASE_METHOD=() CASE_BATCH=() CASE_SIZE=() CASE_SUFFIX=() CASE_CMD=()
+CASE_GAVE_UP=()   # 1: a student's case that failed once (not run again: its TODOs are not done)
 
 # bench_case PATH METHOD BATCH SIZE FUNCTION ARGS...: add a case. FUNCTION is
 # called as `FUNCTION LOG RUN ARGS...` for each run; it writes the program's
@@ -38,6 +39,7 @@ bench_case() {
 	CASE_SUFFIX+=("${METHOD_SUFFIX:-}")
 	shift 4
 	CASE_CMD+=("$*")
+	CASE_GAVE_UP+=(0)
 }
 
 # ---- how far apart the two CPUs are (bench/probe/xcore.c) ----
@@ -84,6 +86,7 @@ bench_one() {
 		before=$(xcore_ns)
 		"${cmd[0]}" "$log" "$run" "${cmd[@]:1}"
 		rc=$?
+		[ $rc = 0 ] || break   # a failure is recorded as one, wherever the CPUs were
 		after=$(xcore_ns)
 		far=$((before > after ? before : after))
 		if xcore_close "$before" && xcore_close "$after"; then
@@ -98,6 +101,9 @@ bench_one() {
 	done
 	METHOD_SUFFIX=${CASE_SUFFIX[$i]} record "$path" "${CASE_METHOD[$i]}" "$batch" \
 		"${CASE_SIZE[$i]}" 2 "$run" "$log" "$rc" "$far"
+	# A student's case that gave no figure is not run again.
+	[ $? = 2 ] && [ -n "${CASE_SUFFIX[$i]}" ] && return 1
+	return 0
 }
 
 # bench_run_all: RUNS rounds over every case, in the order they were added.
@@ -107,14 +113,14 @@ bench_run_all() {
 	for run in $(seq "$RUNS"); do
 		progress "round $run of $RUNS (${#CASE_PATH[@]} cases)"
 		for i in "${!CASE_PATH[@]}"; do
-			bench_one "$i" "$run"
+			[ "${CASE_GAVE_UP[$i]}" = 1 ] || bench_one "$i" "$run" || CASE_GAVE_UP[$i]=1
 		done
 	done
 }
 
 # ---- recording ----
 # record PATH METHOD BATCH SIZE CORES RUN LOG [STATUS [XCORE_NS]]: append the
-# run to raw.csv, or say why it is not a data point.
+# run to raw.csv (return 0), or say why it is not a data point (return 2).
 record() {
 	local path=$1 method=$2${METHOD_SUFFIX:-} batch=$3 size=$4 cores=$5 run=$6 f=$7
 	local status=${8:-0} xcore=${9:-}
@@ -127,7 +133,7 @@ record() {
 	if [ -z "$pps" ] && grep -q '; skipped$' "$f" 2>/dev/null; then
 		# The program said why it cannot run here (exit status 77).
 		SKIPPED+=("$path/$method: $(grep '; skipped$' "$f" | tail -n 1)")
-		return
+		return 2
 	fi
 	local problem=""
 	if [ "$status" = 124 ]; then
@@ -148,7 +154,7 @@ record() {
 			echo "bench: $what: $problem; the end of its output:" >&2
 			tail -n 5 "$f" 2>/dev/null | sed 's/^/    /' >&2
 		fi
-		return
+		return 2
 	fi
 	local busy empty capacity fill ns="" user="" sys="" soft="" irq="" gen=""
 	busy=$(result_field "$f" busy_cycles)
