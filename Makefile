@@ -8,6 +8,8 @@
 #   make roster SUBMISSIONS="dir1 dir2 ..."   grade many submissions into one CSV
 #   make skels [LAB=NN [TODO=N]]  regenerate skeletons (TODO=N: resume at TODO N)
 #   make skels-check     fail if a committed skeleton differs from its solution
+#   make reference       the solutions without TODOs and markers, and the driver in one
+#                        file: build/reference/labNN/, build/reference/e1k_driver.c
 #   make vm              build the QEMU guest (hw/qemu)
 #   make vm-test         the labs' tests on QEMU's e1000, in the guest (same table as grade)
 #   make deps / doctor   install packages / check this machine
@@ -52,6 +54,9 @@ skels:
 skels-check:
 	@tools/skels --check
 
+reference:
+	@tools/reference $(BUILD)/reference
+
 vm: deps
 	@$(MAKE) -s -C hw/qemu vm
 
@@ -62,4 +67,4 @@ vm-test: deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps doctor grade roster test bench skels skels-check vm vm-test clean
+.PHONY: all deps doctor grade roster test bench skels skels-check reference vm vm-test clean

@@ -86,9 +86,9 @@ bench_one() {
 		before=$(xcore_ns)
 		"${cmd[0]}" "$log" "$run" "${cmd[@]:1}"
 		rc=$?
-		[ $rc = 0 ] || break   # a failure is recorded as one, wherever the CPUs were
 		after=$(xcore_ns)
 		far=$((before > after ? before : after))
+		[ $rc = 0 ] || break   # a failure is recorded as one, wherever the CPUs were
 		if xcore_close "$before" && xcore_close "$after"; then
 			break
 		fi

@@ -92,10 +92,18 @@ int main(int argc, char **argv)
 	uint64_t no_buffer = 0;
 	struct poll_stats polls = { 0 };   /* a poll: one burst offered to the TX ring */
 	struct e1k_buf *bufs[E1K_BURST_MAX];
+	int stalled = 0;
+	uint64_t last_progress_ns = kit_now_ns();
 	while (!kit_stop && (!count || gen.seq < count)) {
 		uint64_t now = kit_now_ns();
 		if (now >= stop_at)
 			break;
+		if (now - last_progress_ns > 5000000000ull) {
+			fprintf(stderr, TOOL ": the TX ring took no frame for 5 s after %llu: is the device "
+				"sending, does your TX path work?\n", (unsigned long long)port.tx_stats.packets);
+			stalled = 1;
+			break;
+		}
 		unsigned n = pktgen_due(&gen, now, (unsigned)o.burst);
 		if (n == 0)
 			continue;
@@ -116,6 +124,8 @@ int main(int argc, char **argv)
 			e1k_buf_free_bulk(bufs + sent, n - sent);
 		}
 		poll_stats_add(&polls, t0, kit_rdtsc(), sent);   /* sent 0: the ring was full */
+		if (sent)
+			last_progress_ns = now;
 	}
 	double seconds = (double)(kit_now_ns() - start) / 1e9;
 	if (e1k_tx_wait_sent(&port.dev, &port.tx, 2000) != 0)
@@ -154,5 +164,5 @@ int main(int argc, char **argv)
 	poll_stats_result(&polls, stdout);
 	printf("\n");
 	unsigned leaked = e1k_port_close(&port);
-	return accounted && !leaked ? 0 : 1;
+	return accounted && !leaked && !stalled ? 0 : 1;
 }

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "frame.h"
+#include "kit_time.h"
 #include "pcap.h"
 
 #define RCVBUF_WANTED (64 << 20)   /* bytes; capped by net.core.rmem_max without root */
@@ -69,18 +70,10 @@ struct counters {
 	uint64_t seen_bits;
 };
 
+/* The kit's one clock (common/kit_time.h), in seconds. */
 static double now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return (double)kit_now_ns() / 1e9;
 }
 
 static void usage(FILE *f)
@@ -386,7 +379,7 @@ static int next_frame(const struct options *o, struct kit_pcap_reader *in, uint6
 		*len = (size_t)n;
 		return n > 0;
 	}
-	*len = kit_frame_build(buf, FRAME_BUF, &o->flow, o->len, i, now_ns());
+	*len = kit_frame_build(buf, FRAME_BUF, &o->flow, o->len, i, kit_now_ns());
 	return 1;
 }
 
@@ -473,7 +466,7 @@ int main(int argc, char **argv)
 				wait_s = due - t < wait_s ? due - t : wait_s;
 			} else {
 				if (!o.pcap_in)   /* timestamp at the moment it leaves */
-					kit_frame_set_seq(frame, index - 1, now_ns());
+					kit_frame_set_seq(frame, index - 1, kit_now_ns());
 				if (send(fd, frame, frame_len, 0) == (ssize_t)frame_len) {
 					if (k.sent++ == 0)
 						k.first_send = t;

@@ -6,6 +6,10 @@
  *   driver     symlink; its basename is the bound driver
  *   irq        FIFO that reads like /dev/uioN (4-byte interrupt count per read)
  *   .nicsim.lock  held (flock) while a model runs here; not part of sysfs
+ *
+ * Models: the PCI function as Linux shows it to a user-space driver: sysfs's
+ * resource0 and config files (the config space itself, SDM 4.1, is pci.c) and
+ * uio_pci_generic's interrupt file (irq.c says how interrupts reach it).
  */
 #include "sim.h"
 

@@ -1,6 +1,10 @@
 /* diag.c — diagnostics: what the driver did wrong, with the SDM section and a fix.
  * Each distinct message is kept once (repeats are counted) so a test can assert
- * "the model said X" and a student sees a message once, not once per frame. */
+ * "the model said X" and a student sees a message once, not once per frame.
+ *
+ * Models nothing of the 82540EM: a real device says nothing when misprogrammed.
+ * This is the teacher inside the model; every message cites the SDM section the
+ * driver got wrong. */
 #include "sim.h"
 
 #include <stdarg.h>

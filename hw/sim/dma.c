@@ -8,6 +8,11 @@
  * in both processes, so PA -> model pointer works like a bus address does.
  * An address in no file is refused (the caller reports it) - never a wild access.
  * Reading PFNs from pagemap needs CAP_SYS_ADMIN, hence root.
+ *
+ * Models: the device as a PCI bus master (SDM 4.1, command bit 2) reading and
+ * writing host memory by physical address: descriptor rings (SDM 3.2.4, 3.3.3),
+ * RX and TX buffers (SDM 3.2.3, 3.3.3). There is no IOMMU: any address in the
+ * driver's DMA files is reachable, anything else is refused and reported.
  */
 #include "sim.h"
 

@@ -1,5 +1,11 @@
 /* nicsim.c — life cycle of a simulated device and its thread (see sim.h for the
- * shape of one loop), plus the small public API of nicsim.h. */
+ * shape of one loop), plus the small public API of nicsim.h.
+ *
+ * Models: the device as a whole: its power-on state (PCI config space, SDM 4.1, in
+ * pci.c; the EEPROM, SDM 5.6, in eeprom.c; the registers, SDM 13, in regs.c), and
+ * the NIC's logic as one loop that notices register writes, moves frames between
+ * the wire and the rings and raises interrupts. The faults a test asks for (link
+ * flaps, surprise resets) are applied here too. */
 #include "sim.h"
 
 #include <errno.h>
@@ -133,7 +139,7 @@ static void *device_loop(void *arg)
 		rx_writeback(dev);   /* loopback: frames received during TX */
 		if (dev->rx_timer_due_ns || dev->rx_abs_due_ns || dev->dd_head != dev->dd_tail ||
 		    dev->cfg.faults.link_flap_ms || !busy || (iter & 63) == 0) {
-			t = now_ns();
+			t = kit_now_ns();
 			rx_timers(dev, t);
 			tx_dd_flush(dev, t, false);
 			handle_requests(dev, t);
@@ -306,12 +312,12 @@ int nicsim_sync(struct nicsim *dev, unsigned timeout_ms)
 	if (dev->remote)
 		return remote_sync(dev, timeout_ms);
 	unsigned want = atomic_fetch_add(&dev->sync_request, 1) + 1;
-	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000;
+	uint64_t deadline = kit_now_ns() + (uint64_t)timeout_ms * 1000000;
 
 	/* Two rounds: the first may have started before our request was visible. */
 	while ((int)(atomic_load_explicit(&dev->sync_done, memory_order_acquire) - want) < 0) {
 		struct timespec ts = { 0, 20000 };
-		if (!dev->thread_started || now_ns() > deadline)
+		if (!dev->thread_started || kit_now_ns() > deadline)
 			return -1;
 		nanosleep(&ts, NULL);
 	}

@@ -1,4 +1,6 @@
-/* nicsim_fixture.c — per-test simulated devices for cmocka (see nicsim_fixture.h). */
+/* nicsim_fixture.c — per-test simulated devices for cmocka (see nicsim_fixture.h).
+ * Models nothing itself: one fresh device (nicsim.c, in its own process: remote.c)
+ * per test. */
 #include "nicsim_fixture.h"
 
 #include <dirent.h>

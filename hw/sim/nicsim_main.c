@@ -6,6 +6,8 @@
  *   nicsim status --dir DIR             counters and diagnostics of a running device
  *   nicsim stop   --dir DIR             stop it; every file it created is removed
  *   nicsim serve                        the device of a graded test (hw/sim/remote.c)
+ *
+ * Models nothing itself: it starts the device of nicsim.c and reports its counters.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,7 @@
 /*
  * remote.c — the simulated NIC in a process of its own: the grader's witness.
+ * Models nothing of the 82540EM: the same device (nicsim.c), run and observed from
+ * outside the process that holds the driver.
  *
  * A graded test holds a student's code. What the device saw (a register written
  * at the wrong moment, a descriptor with a virtual address) is judged in a process

@@ -6,6 +6,11 @@
  * that reads DD first and the rest after a read barrier sees a complete frame.
  * Frames that find no free descriptor wait in a 48 KB FIFO (RNBC counts them);
  * when the FIFO is full they are dropped (MPC, RXO) - exactly as on a wire.
+ *
+ * Models: SDM 3.2 (receive: descriptors 3.2.3, ring 3.2.6, interrupts 3.2.7),
+ * RCTL (13.4.22: EN, LPE, SBP, BSIZE/BSEX, SECRC, RDMTS), the exact-match filters
+ * RAL/RAH (13.5.2-3), RDT (13.4.29), the delay timers RDTR/RADV (13.4.30-31) and
+ * the receive statistics (13.7). The ring registers and their checks: ring.c.
  */
 #include "sim.h"
 
@@ -15,57 +20,12 @@
 #define ETH_MAX 1514        /* longest frame without FCS when RCTL.LPE is clear */
 #define FCS_LEN 4
 
-/* What a bad DMA address probably is, for the diagnostics. */
-const char *address_hint(uint64_t pa)
-{
-	if (pa == 0)
-		return "the address is 0: the descriptor was never filled in";
-	if (pa >= 0x100000000000ull)
-		return "it looks like a virtual address: descriptors need the physical address "
-		       "from /proc/self/pagemap (lab03)";
-	return "no DMA file contains it: allocate DMA memory as bypasslab-dma-<pid>-<n> in "
-	       "hugetlbfs or /dev/shm and keep it mapped while the device uses it";
-}
-
-bool ring_prepare(struct nicsim *dev, struct ring *r, const char *name, const char *sdm)
-{
-	bool rx = r == &dev->rx;
-	uint32_t lo = reg_value(dev, rx ? E1K_RDBAL : E1K_TDBAL);
-	uint32_t hi = reg_value(dev, rx ? E1K_RDBAH : E1K_TDBAH);
-	uint32_t len = reg_value(dev, rx ? E1K_RDLEN : E1K_TDLEN) & ~127u;
-	const char *why = NULL;
-
-	r->base = ((uint64_t)hi << 32 | lo) & ~15ull;
-	r->len_bytes = len;
-	r->count = len / 16;
-	r->va = NULL;
-	r->usable = false;
-	r->generation = dev->dma.generation;
-	if (r->count == 0 || r->base == 0)
-		return false;
-	if (r->head >= r->count) {
-		diag(dev, "SDM %s: %s head %u is beyond the ring of %u descriptors; write the "
-		     "head (0) before enabling", sdm, name, r->head, r->count);
-		return false;
-	}
-	r->va = dma_resolve(&dev->dma, r->base, len, &why);
-	if (!r->va) {
-		count(&dev->cnt.dma_refusals, 1);
-		diag(dev, "SDM %s: %s ring base 0x%llx (%u bytes) is not DMA memory the device "
-		     "can reach: %s", sdm, name, (unsigned long long)r->base, len,
-		     why ? why : address_hint(r->base));
-		return false;
-	}
-	r->usable = true;
-	return true;
-}
-
 static bool rx_ready(struct nicsim *dev)
 {
 	if (!(dev->rctl & E1K_RCTL_EN))
 		return false;
 	if (!dev->rx.usable || dev->rx.generation != dev->dma.generation)
-		return ring_prepare(dev, &dev->rx, "RX", "3.2.6");
+		return ring_prepare(dev, &dev->rx, &rx_ring_regs);
 	return true;
 }
 
@@ -103,7 +63,7 @@ void rx_configure(struct nicsim *dev)
 		rx_flush_fifo(dev, &dev->cnt.rx_drop_disabled);
 		return;
 	}
-	if (!ring_prepare(dev, &dev->rx, "RX", "3.2.6")) {
+	if (!ring_prepare(dev, &dev->rx, &rx_ring_regs)) {
 		if (dev->rx.count == 0 || dev->rx.base == 0)
 			diag(dev, "SDM 14.4: RX enabled (RCTL.EN) before the ring was programmed "
 			     "(RDBAL=0x%08X RDLEN=%u): program RDBAL/RDBAH, RDLEN, RDH and RDT first, "
@@ -214,7 +174,7 @@ static void rx_signal(struct nicsim *dev, uint32_t used)
 	if (dev->rdtr == 0) {
 		raise_cause(dev, E1K_ICR_RXT0);
 	} else {
-		uint64_t t = now_ns();
+		uint64_t t = kit_now_ns();
 		dev->rx_timer_due_ns = t + (uint64_t)dev->rdtr * 1024;
 		if (dev->radv && !dev->rx_abs_due_ns)
 			dev->rx_abs_due_ns = t + (uint64_t)dev->radv * 1024;
@@ -392,12 +352,10 @@ void rx_timers(struct nicsim *dev, uint64_t now)
 
 static bool fifo_push(struct nicsim *dev, const uint8_t *frame, uint32_t len, uint8_t errors)
 {
+	/* the frame's RX error bits travel with it, as the slot's tag */
 	if (dev->rx_fifo_bytes + len + 16 > RX_FIFO_BYTES ||
-	    queue_push(&dev->rx_fifo, frame, len) != 0)
+	    queue_push_tagged(&dev->rx_fifo, frame, len, errors) != 0)
 		return false;
-	/* errors travel in the slot's spare high byte of len */
-	dev->rx_fifo.slots[(atomic_load(&dev->rx_fifo.tail) - 1) & (dev->rx_fifo.size - 1)].len |=
-		(uint32_t)errors << 24;
 	dev->rx_fifo_bytes += len + 16;
 	count(&dev->cnt.rx_pending, 1);
 	return true;
@@ -412,8 +370,8 @@ void rx_drain(struct nicsim *dev)
 	if (!rx_ready(dev) || !dev->bus_master)
 		return;
 	while ((s = queue_peek(&dev->rx_fifo)) != NULL) {
-		uint32_t len = s->len & 0xFFFFFF;
-		uint8_t errors = (uint8_t)(s->len >> 24);
+		uint32_t len = s->len;
+		uint8_t errors = (uint8_t)s->tag;
 
 		if (!rx_store(dev, s->data, len, errors))
 			break;

@@ -6,7 +6,7 @@
  *   1. regs_poll()    notice MMIO writes the driver made (compare with the last value)
  *   2. wire_poll()    take frames from the backend and offer them to rx_offer()
  *   3. rx_drain(), tx_process()  move frames between the rings and the wire
- *   4. irq_update()   raise INTx through the `irq` FIFO when ICR & IMS
+ *   4. irq_update()   raise INTx through the `irq` FIFO when ICR & IMS (irq.c)
  *   5. regs_publish() store the registers the device owns (RDH, TDH, ICR, stats)
  */
 #ifndef BYPASSLAB_SIM_H
@@ -24,6 +24,7 @@
 #include "e1000_regs.h"
 #include "nicsim.h"
 #include "frame.h"
+#include "kit_time.h"   /* kit_now_ns(): the one clock (CLOCK_MONOTONIC) */
 #include "pcap.h"
 
 #define BAR_WORDS (E1K_BAR0_SIZE / 4)
@@ -51,6 +52,7 @@ void diag(struct nicsim *dev, const char *fmt, ...) __attribute__((format(printf
 /* ---- queue.c: single-producer single-consumer frame queue between threads ---- */
 struct frame_slot {
 	uint32_t len;
+	uint32_t tag;               /* what the producer attached (rx.c: RX error bits) */
 	uint8_t data[NICSIM_FRAME_MAX];
 };
 struct frame_queue {
@@ -62,6 +64,8 @@ struct frame_queue {
 int queue_init(struct frame_queue *q, uint32_t size);
 void queue_free(struct frame_queue *q);
 int queue_push(struct frame_queue *q, const void *frame, size_t len);   /* 0 / -1 full */
+/* queue_push with a tag the consumer finds in the slot (queue_push: tag 0). */
+int queue_push_tagged(struct frame_queue *q, const void *frame, size_t len, uint32_t tag);
 /* Pointer to the oldest frame or NULL; queue_pop() releases it. */
 struct frame_slot *queue_peek(struct frame_queue *q);
 void queue_pop(struct frame_queue *q);
@@ -173,7 +177,7 @@ struct nicsim {
 	atomic_uint sync_request;    /* nicsim_sync: bumped by the caller... */
 	atomic_uint sync_done;       /* ...and copied here by the device after a full loop */
 
-	/* register engine (regs.c) */
+	/* register engine (regs.c; eeprom.c, phy.c, pci.c, stats.c) */
 	uint32_t seen[BAR_WORDS];    /* last value the device saw in each watched word */
 	uint32_t pci_seen_cmd;       /* last PCI command+status word seen */
 	uint32_t pci_seen_bar0;
@@ -189,7 +193,7 @@ struct nicsim {
 	bool warned_dd_returned;     /* an RX descriptor came back with DD set (said once) */
 	uint32_t rctl, tctl;
 
-	/* interrupts (irq.c part of regs.c) */
+	/* interrupts (irq.c) */
 	uint32_t irq_count;
 	uint32_t delivered_causes;   /* ICR bits at the last delivered interrupt */
 	bool intx_asserted;          /* waiting for the driver to clear INTx disable */
@@ -197,7 +201,7 @@ struct nicsim {
 	uint64_t rx_timer_due_ns;    /* RDTR/RADV: RXT0 pending at this time (0 = none) */
 	uint64_t rx_abs_due_ns;
 
-	/* rings (rx.c, tx.c) */
+	/* rings (ring.c, rx.c, tx.c) */
 	struct ring rx, tx;
 	uint32_t rx_buf_size;        /* from BSIZE/BSEX */
 	uint8_t ra_cache[E1K_RA_COUNT][6];
@@ -268,22 +272,50 @@ static inline uint32_t reg_value(struct nicsim *dev, uint32_t off)
 	return dev->traced ? dev->seen[off / 4] : bar_load(dev, off);
 }
 
-uint64_t now_ns(void);
-
-/* regs.c */
+/* regs.c: the register file and the dispatch of the driver's writes */
 void regs_reset(struct nicsim *dev);          /* power-on / CTRL.RST state */
 void regs_poll(struct nicsim *dev);
 void regs_write_event(struct nicsim *dev, uint32_t off, uint32_t value);   /* one driver write */
 void regs_publish(struct nicsim *dev, bool with_stats);
 void regs_publish_word(struct nicsim *dev, uint32_t off, uint32_t value);
+
+/* eeprom.c: the EEPROM and EERD (SDM 5.6, 13.4.4) */
+void eeprom_init(struct nicsim *dev);
+void eeprom_eerd_write(struct nicsim *dev, uint32_t v);
+
+/* phy.c: the PHY behind MDIC and the link (SDM 13.4.7, 13.4.1-2) */
+void phy_reset(struct nicsim *dev);
+void phy_mdic_write(struct nicsim *dev, uint32_t v);
+void link_update(struct nicsim *dev);         /* after CTRL or the cable changed */
+void set_link(struct nicsim *dev, bool wire_up);
+
+/* pci.c: PCI configuration space (SDM 4.1) */
 void pci_init(struct nicsim *dev);
 void pci_poll(struct nicsim *dev);
-void set_link(struct nicsim *dev, bool wire_up);
+void pci_publish_cmd(struct nicsim *dev, uint32_t cmd);
+
+/* irq.c: interrupt causes, masks, ITR, INTx (SDM 13.4.17-21) */
 void raise_cause(struct nicsim *dev, uint32_t causes);
+void irq_write(struct nicsim *dev, uint32_t off, uint32_t v);   /* ICR, ICS, IMS, IMC */
 void irq_update(struct nicsim *dev);
+
+/* stats.c: statistics registers (SDM 13.7) */
 void stat_add(struct nicsim *dev, uint32_t off, uint64_t n);
 void stat_add64(struct nicsim *dev, uint32_t off_low, uint64_t n);
-void eeprom_init(struct nicsim *dev);
+void stats_poll(struct nicsim *dev);          /* the driver's writes (0 clears) */
+void stats_publish(struct nicsim *dev);
+
+/* ring.c: one descriptor ring as the device sees it */
+struct ring_regs {               /* the registers and SDM section of one ring */
+	uint32_t bal, bah, len;      /* RDBAL/RDBAH/RDLEN or TDBAL/TDBAH/TDLEN */
+	const char *name;            /* "RX", "TX", for diagnostics */
+	const char *sdm;             /* the SDM section on the ring */
+};
+extern const struct ring_regs rx_ring_regs, tx_ring_regs;
+/* Read the ring's base and length and resolve it to model memory: false (with a
+ * diagnostic when the driver got it wrong) while the ring cannot be used. */
+bool ring_prepare(struct nicsim *dev, struct ring *r, const struct ring_regs *regs);
+const char *address_hint(uint64_t pa);
 
 /* rx.c */
 void rx_configure(struct nicsim *dev);          /* after RCTL/RDBA/RDLEN changes */
@@ -306,8 +338,6 @@ void rx_burst_end(struct nicsim *dev, const uint8_t *frame, uint32_t len, uint32
 void rx_timers(struct nicsim *dev, uint64_t now);
 uint32_t rx_free_descriptors(struct nicsim *dev);
 void rx_flush_fifo(struct nicsim *dev, uint64_t *drop_counter);
-const char *address_hint(uint64_t pa);
-bool ring_prepare(struct nicsim *dev, struct ring *r, const char *name, const char *sdm);
 
 /* tx.c */
 void tx_configure(struct nicsim *dev);

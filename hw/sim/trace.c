@@ -1,5 +1,7 @@
 /*
  * trace.c — every BAR0 write, in the order the driver made it.
+ * Models: the register write as a bus event (SDM 13: each MMIO write is one PCI
+ * memory write transaction the device handles in order).
  *
  * A real NIC sees each register write as an event: "RCTL.EN set before RDLEN" is a
  * fact on the bus. The simulated NIC polls the shared resource0 mapping and sees

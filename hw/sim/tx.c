@@ -4,6 +4,10 @@
  * the EOP descriptor; then the frame goes to the wire backend. DD is written back
  * only for descriptors with RS (SDM 3.3.3.1), and TXDW / TXQE are raised
  * (SDM 3.4.3). The fault "dd_delay_us" delays the DD write-back.
+ *
+ * Models: SDM 3.3 (legacy TX descriptors 3.3.3, RS/DD 3.3.3.1-2), 3.4 (the ring,
+ * TDH/TDT, 13.4.39-40), TCTL (13.4.33: EN, PSP) and the transmit statistics (13.7).
+ * The ring registers and their checks: ring.c.
  */
 #include "sim.h"
 
@@ -16,7 +20,7 @@ static bool tx_ready(struct nicsim *dev)
 	if (!(dev->tctl & E1K_TCTL_EN))
 		return false;
 	if (!dev->tx.usable || dev->tx.generation != dev->dma.generation)
-		return ring_prepare(dev, &dev->tx, "TX", "3.4");
+		return ring_prepare(dev, &dev->tx, &tx_ring_regs);
 	return true;
 }
 
@@ -26,7 +30,7 @@ void tx_configure(struct nicsim *dev)
 		dev->tx.usable = false;
 		return;
 	}
-	if (!ring_prepare(dev, &dev->tx, "TX", "3.4")) {
+	if (!ring_prepare(dev, &dev->tx, &tx_ring_regs)) {
 		if (dev->tx.count == 0 || dev->tx.base == 0)
 			diag(dev, "SDM 14.5: TX enabled (TCTL.EN) before the ring was programmed "
 			     "(TDBAL=0x%08X TDLEN=%u): program TDBAL/TDBAH, TDLEN, TDH and TDT first, "
@@ -247,7 +251,7 @@ bool tx_process(struct nicsim *dev)
 	struct tx_tally tally = { 0 };
 	uint32_t done = 0;
 	bool wrote_back = false;
-	uint64_t now = dev->cfg.faults.dd_delay_us ? now_ns() : 0;
+	uint64_t now = dev->cfg.faults.dd_delay_us ? kit_now_ns() : 0;
 
 	if (r->head == r->tail || !r->tail_ok || !tx_ready(dev))
 		return false;

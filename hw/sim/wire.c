@@ -1,6 +1,12 @@
 /* wire.c — what is on the other end of the device's cable (nicsim.h enum
  * nicsim_backend). wire_poll() brings frames to rx_offer(); wire_transmit() takes
- * the frames the driver sent. Fault injection on the RX wire lives here too. */
+ * the frames the driver sent. Fault injection on the RX wire lives here too.
+ *
+ * Models: the medium, not the chip: frames cross it without preamble or FCS (the
+ * MAC adds and checks the FCS: crc32.c, SDM 13.4.22 SECRC), nothing is sent while
+ * the link is down (SDM 13.4.2 STATUS.LU), and PHY loopback (PHY control bit 14
+ * through MDIC, SDM 13.4.7) turns the device's TX back into its RX, as QEMU does.
+ * Backends: test queue, loopback, pair, generator, sink, pcap, tap. */
 #include "sim.h"
 
 #include <errno.h>
@@ -79,7 +85,7 @@ static void gen_build(struct nicsim *dev)
 	dev->gen_len = dev->cfg.gen.frame_len ? dev->cfg.gen.frame_len : KIT_FRAME_MIN;
 	kit_frame_build(dev->gen_frame, sizeof(dev->gen_frame), &flow, dev->gen_len, 0, 0);
 	dev->gen_seq = 0;
-	dev->gen_start_ns = now_ns();
+	dev->gen_start_ns = kit_now_ns();
 }
 
 int wire_open(struct nicsim *dev, char *err, size_t err_len)
@@ -192,7 +198,7 @@ static bool gen_poll(struct nicsim *dev)
 		if (dev->rx_fifo_bytes || !dev->link_up || !dev->bus_master)
 			n = 0;
 	} else {
-		uint64_t elapsed = now_ns() - dev->gen_start_ns;
+		uint64_t elapsed = kit_now_ns() - dev->gen_start_ns;
 		uint64_t due = (uint64_t)((double)elapsed * (double)g->rate_pps / 1e9);
 		n = due > dev->gen_seq ? due - dev->gen_seq : 0;
 	}

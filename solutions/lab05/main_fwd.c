@@ -94,11 +94,23 @@ int main(int argc, char **argv)
 	struct poll_stats polls = { 0 };   /* a poll: one fwd_round */
 	uint64_t stop_at = o.duration_s ? start + o.duration_s * 1000000000ull : UINT64_MAX;
 	unsigned spins = 0;
+	int stalled = 0;
+	uint64_t last_progress_ns = start;
 	while (!kit_stop) {
 		if (o.count && st.rx + e1k_port_rx_drops(&p0) >= o.count)
 			break;
-		if (++spins % 64 == 0 && kit_now_ns() >= stop_at)
-			break;
+		if (++spins % 64 == 0) {
+			uint64_t now = kit_now_ns();
+			if (now >= stop_at)
+				break;
+			/* Nothing for 5 s: the wire is quiet or the RX path does not work. */
+			if (now - last_progress_ns > 5000000000ull) {
+				fprintf(stderr, TOOL ": nothing received for 5 s after %llu frames: is the device "
+					"sending, does your RX path work?\n", (unsigned long long)st.rx);
+				stalled = 1;
+				break;
+			}
+		}
 		uint64_t t0 = kit_rdtsc();
 		unsigned n = fwd_round(&p0, out, (unsigned)o.burst, &st);
 		if (n == 0) {
@@ -108,6 +120,8 @@ int main(int argc, char **argv)
 		}
 		last_tsc = kit_rdtsc();
 		poll_stats_add(&polls, t0, last_tsc, n);
+		if (spins % 64 == 0)
+			last_progress_ns = kit_now_ns();
 		if (!first_tsc)
 			first_tsc = t0;
 	}
@@ -169,5 +183,5 @@ int main(int argc, char **argv)
 	if (out != &p0)
 		leaked += e1k_port_close(&p1);
 	leaked += e1k_port_close(&p0);
-	return accounted && !leaked ? 0 : 1;
+	return accounted && !leaked && !stalled ? 0 : 1;
 }

@@ -18,17 +18,17 @@
 #include <unistd.h>
 
 #include "frame.h"
+#include "kit_time.h"
 #include "nicsim.h"
 #include "tdrv.h"
 
 #define RING 256      /* 4 KiB of descriptors: one page, fine without hugepages */
 #define BATCH 32
 
+/* The kit's one clock (common/kit_time.h), in seconds. */
 static double seconds(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)kit_now_ns() / 1e9;
 }
 
 /* Patch the kit frame's sequence number (8 bytes big-endian after the payload's
