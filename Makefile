@@ -12,7 +12,8 @@
 #                        file: build/reference/labNN/, build/reference/e1k_driver.c
 #   make vm              build the QEMU guest (hw/qemu)
 #   make vm-test         the labs' tests on QEMU's e1000, in the guest (same table as grade)
-#   make deps / doctor   install packages / check this machine
+#   make deps / doctor   install packages / check this machine (deps-test: without
+#                        the bench's yardsticks)
 include mk/config.mk
 
 LABS := $(sort $(wildcard lab0[0-9]-*))
@@ -30,19 +31,22 @@ all:
 deps:
 	@tools/deps
 
+deps-test:
+	@tools/deps --test
+
 doctor:
 	@tools/doctor
 
-grade: deps
+grade: deps-test
 	@tools/grade-run $(if $(LAB),--lab $(LAB)) $(if $(SOLUTIONS),--solutions) \
 		$(if $(SUBMISSION),--submission "$(SUBMISSION)") $(if $(EXTRA_TESTS),--extra "$(EXTRA_TESTS)") \
 		$(if $(VM),--vm) $(if $(FORMAT),--format $(FORMAT)) $(if $(ONLY),--only $(ONLY))
 
-roster: deps
+roster: deps-test
 	@tools/grade-roster $(if $(LAB),--lab $(LAB)) $(if $(EXTRA_TESTS),--extra "$(EXTRA_TESTS)") \
 		$(if $(FORMAT),--format $(FORMAT)) $(SUBMISSIONS)
 
-test: deps
+test: deps-test
 	@tools/test-all
 
 bench: deps
@@ -57,14 +61,14 @@ skels-check:
 reference:
 	@tools/reference $(BUILD)/reference
 
-vm: deps
+vm: deps-test
 	@$(MAKE) -s -C hw/qemu vm
 
-vm-test: deps
+vm-test: deps-test
 	@tools/grade-run --vm-only $(if $(LAB),--lab $(LAB)) $(if $(SOLUTIONS),--solutions) \
 		$(if $(SUBMISSION),--submission "$(SUBMISSION)") $(if $(ONLY),--only $(ONLY))
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps doctor grade roster test bench skels skels-check reference vm vm-test clean
+.PHONY: all deps deps-test doctor grade roster test bench skels skels-check reference vm vm-test clean

@@ -177,6 +177,8 @@ static void ring_counters_wrap(void **state)
 		atomic_store(&r->prod.tail, start);
 		atomic_store(&r->cons.head, start);
 		atomic_store(&r->cons.tail, start);
+		atomic_store(&r->prod.other_tail, start);   /* the copies of the tails too */
+		atomic_store(&r->cons.other_tail, start);
 		uintptr_t next_in = 1, next_out = 1;
 		for (int round = 0; round < 50; round++) {
 			void *in[7], *out[7];
