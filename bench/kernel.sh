@@ -21,7 +21,7 @@ kernel_net_up() {
 		# A veth delivers on the *sending* CPU. Receive Packet Steering moves
 		# the receiving side's protocol work to CPU 1, beside the receiver, so
 		# the sender's core is not the bottleneck and each core does one side.
-		[ "$(nproc)" -ge 2 ] && [ "${KERNEL_RPS:-1}" = 1 ] && ip netns exec "${NS_PREFIX}b" \
+		[ "$(nproc)" -ge 2 ] && ip netns exec "${NS_PREFIX}b" \
 			sh -c 'echo 2 > /sys/class/net/blB/queues/rx-0/rps_cpus' 2>/dev/null
 		RX_NS=(--netns "${NS_PREFIX}b")
 		TX_NS=(--netns "${NS_PREFIX}a")
@@ -72,7 +72,7 @@ sender_cmd() {
 		SENDER=("$KIT_BUILD/bench/rawgen" "${TX_NS[@]}" --cpu 0 --iface blA --count "$COUNT")
 	else
 		SENDER=("$KIT_BUILD/solutions/lab01/udp_gen" "${TX_NS[@]}" --cpu 0 --dst "$DST"
-			--count "$COUNT" --batch 64 ${KERNEL_RATE:+--rate "$KERNEL_RATE"})
+			--count "$COUNT" --batch 64)
 	fi
 }
 
