@@ -191,7 +191,9 @@ record() {
 #   path,method,batch,size,cores,runs,mpps,mpps_min,mpps_max,ns_per_pkt,ns_min,
 #   ns_max,spread,busy_cycles,empty_pct,capacity_mpps,drops,limited_by,fill
 # Medians of the runs; spread = max / min of ns_per_pkt (of mpps where there is
-# no ns_per_pkt, the guest's rows); limited_by: see bench/README.md.
+# no ns_per_pkt, the guest's rows); limited_by: "driver" (it never waited), "the
+# NIC (N% empty polls)" (the simulated NIC's generator, or its TX side for tx,
+# was slower), for the kernel "receiver" (drops) or "sender"; bench/README.md.
 SUMMARY_HEADER="path,method,batch,size,cores,runs,mpps,mpps_min,mpps_max,ns_per_pkt,ns_min,ns_max,spread,busy_cycles,empty_pct,capacity_mpps,drops,limited_by,fill"
 summarize() {
 	echo "$SUMMARY_HEADER" >"$OUT/summary.csv"
@@ -239,7 +241,7 @@ summarize() {
 			else if (empty + 0 < 1)
 				limited = "driver"
 			else
-				limited = sprintf("generator (%.0f%% empty polls)", empty)
+				limited = sprintf("the NIC (%.0f%% empty polls)", empty)
 			printf "%s,%d,%.4f,%.4f,%.4f,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s\n", key, m,
 				median(key, 7, m) / 1e6, pmin / 1e6, pmax / 1e6,
 				ns == "" ? "" : sprintf("%.1f", ns), nmin == "" ? "" : sprintf("%.1f", nmin),
