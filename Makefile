@@ -26,7 +26,7 @@ all:
 		$(MAKE) -s -C $$lab all || exit 1; \
 		$(MAKE) -s -C $$lab VARIANT=solutions all || exit 1; \
 	done
-	@echo "built: common, tools, $(if $(wildcard hw/sim/Makefile),hw/sim, )$(LABS)"
+	@echo "built: common, tools,$(if $(wildcard hw/sim/Makefile), hw/sim,) $(LABS)"
 
 deps:
 	@tools/deps

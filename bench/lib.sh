@@ -42,7 +42,7 @@ bench_case() {
 	CASE_GAVE_UP+=(0)
 }
 
-# ---- how far apart the two CPUs are (bench/probe/xcore.c) ----
+# ---- are both CPUs the bench's? (bench/probe/xcore.c) ----
 XCORE_BEST=""
 xcore_ns() {
 	local v
@@ -69,12 +69,12 @@ xcore_close() {
 	[ "$1" -le $((XCORE_BEST * 16 / 10)) ]
 }
 
-XCORE_RETRIES=0     # runs repeated because the CPUs moved apart
+XCORE_RETRIES=0     # runs repeated because a CPU was taken by something else
 XCORE_KEPT_FAR=0    # runs kept although they stayed apart (after 4 tries)
 
 # ---- one run ----
-# bench_one INDEX RUN: run case INDEX once (retrying while the CPUs are far
-# apart), then record it.
+# bench_one INDEX RUN: run case INDEX once (retrying while a CPU was
+# taken by something else), then record it.
 bench_one() {
 	local i=$1 run=$2
 	local path=${CASE_PATH[$i]} method=${CASE_METHOD[$i]}${CASE_SUFFIX[$i]} batch=${CASE_BATCH[$i]}

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "e1000_regs.h"
+#include "e1k_irq.h"
 #include "e1k_mmio.h"
 
 static void sleep_ms(unsigned ms)
@@ -24,10 +25,22 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static void uio_close(struct e1k_dev *dev);
+
+const struct e1k_backend e1k_uio_backend = {
+	.name = "uio",
+	.open = e1k_open,
+	.close = uio_close,
+	.irq_open = e1k_uio_irq_open,
+	.irq_wait = e1k_uio_irq_wait,
+	.irq_ack = e1k_uio_irq_ack,
+};
+
 int e1k_open(struct e1k_dev *dev, const char *where, char *err, size_t err_len)
 {
 	memset(dev, 0, sizeof(*dev));
 	dev->irq_fd = -1;
+	dev->backend = &e1k_uio_backend;
 	int rc = e1k_pci_open(&dev->pci, where, err, err_len);
 	if (rc != 0)
 		return rc;
@@ -44,10 +57,11 @@ int e1k_open(struct e1k_dev *dev, const char *where, char *err, size_t err_len)
 
 void e1k_close(struct e1k_dev *dev)
 {
-	if (dev->backend) {        /* lab07: opened through VFIO */
-		dev->backend->close(dev);
-		return;
-	}
+	dev->backend->close(dev);
+}
+
+static void uio_close(struct e1k_dev *dev)
+{
 	e1k_unmap_bar0(dev->bar0, dev->bar0_len);
 	dev->bar0 = NULL;
 	e1k_pci_close(&dev->pci);

@@ -2,7 +2,7 @@
  * e1k_dev.h — lab02: one 8254x NIC, opened and brought up in the order SDM
  * chapter 14 ("General Initialization and Reset Operation") gives.
  *
- *   e1k_open()        find the device, enable it on the bus, map BAR0
+ *   e1k_open()        find the device, enable it on the bus, map BAR0 (UIO backend)
  *   e1k_reset()       quiet the device and reset it (SDM 14.3, 14.5)
  *   e1k_link_up()     set link up and wait for it (SDM 14.5.3 / 14.6)
  *   e1k_read_mac()    the MAC address from the EEPROM (SDM 5.6, 13.4.4)
@@ -24,33 +24,43 @@ struct e1k_dev {
 	volatile uint8_t *bar0;
 	size_t bar0_len;
 	uint8_t mac[6];
-	int irq_fd;            /* UIO interrupt file (e1k_irq.h), or -1 */
-	const struct e1k_backend *backend;  /* NULL: UIO + sysfs (this lab); lab07: VFIO */
+	int irq_fd;            /* the interrupt file (e1k_irq.h), or -1 */
+	const struct e1k_backend *backend;  /* how the device is reached: e1k_uio_backend */
 	void *backend_data;                 /* the backend's own state */
 };
 
 /*
- * lab07: another way in. e1k_open() reaches the device through sysfs and UIO.
- * A backend that opens it differently (lab07: VFIO) fills the same struct
- * e1k_dev -- bar0 mapped, pci.config_fd/config_offset pointing at config space --
- * and sets dev->backend. Everything that only uses bar0 and config space (reset,
- * link, MAC, statistics, lab04's rings, lab05's bursts) then runs unchanged; the
- * few operations that differ ask the backend:
+ * A backend is how this process reaches the device: how it is opened and closed,
+ * and how its interrupts arrive. This lab's is e1k_uio_backend: sysfs (config
+ * space, BAR0's resource0) and UIO (/dev/uioN). A backend's open fills the same
+ * struct e1k_dev -- bar0 mapped, pci.config_fd/config_offset pointing at config
+ * space, dev->backend set -- so everything that only uses bar0 and config space
+ * (reset, link, MAC, statistics, lab04's rings, lab05's bursts) runs on any
+ * backend. The operations that differ go through dev->backend (as ixy's struct
+ * ixy_device); lab07 adds a second backend (VFIO) without a change here:
  *
- *   e1k_irq_open/wait/ack (e1k_irq.h)   -> irq_open / irq_wait / irq_ack
- *   e1k_close                           -> close
+ *   e1k_open (UIO) / another backend's   -> open
+ *   e1k_close                            -> close
+ *   e1k_irq_open / wait / ack (e1k_irq.h) -> irq_open / irq_wait / irq_ack
  */
 struct e1k_backend {
-	const char *name;                                                /* "vfio" */
+	const char *name;                                                /* "uio" */
+	int (*open)(struct e1k_dev *dev, const char *where, char *err, size_t err_len);
+	void (*close)(struct e1k_dev *dev);
 	int (*irq_open)(struct e1k_dev *dev, char *err, size_t err_len);
 	int (*irq_wait)(struct e1k_dev *dev, int timeout_ms, uint32_t *count);
 	uint32_t (*irq_ack)(struct e1k_dev *dev);
-	void (*close)(struct e1k_dev *dev);
 };
 
-/* Open the device at `where` (PCI address or directory), enable memory space and
- * bus mastering, map BAR0. 0 or -errno with err saying what to do. */
+/* sysfs + UIO: open = e1k_open, interrupts = e1k_uio_irq_* (e1k_irq.h). */
+extern const struct e1k_backend e1k_uio_backend;
+
+/* Open the device at `where` (PCI address or directory) through sysfs and UIO
+ * (dev->backend = &e1k_uio_backend), enable memory space and bus mastering, map
+ * BAR0. 0 or -errno with err saying what to do. */
 int e1k_open(struct e1k_dev *dev, const char *where, char *err, size_t err_len);
+
+/* Release the device, whichever backend opened it (dev->backend->close). */
 void e1k_close(struct e1k_dev *dev);
 
 /* Mask every interrupt, stop RX and TX, reset the device and wait for the reset

@@ -15,12 +15,41 @@
 #include "e1000_regs.h"
 #include "e1k_mmio.h"
 
+/* ---- the driver's calls: whichever backend opened the device ---- */
+
 int e1k_irq_open(struct e1k_dev *dev, char *err, size_t err_len)
+{
+	return dev->backend->irq_open(dev, err, err_len);
+}
+
+int e1k_irq_wait(struct e1k_dev *dev, int timeout_ms, uint32_t *count)
+{
+	return dev->backend->irq_wait(dev, timeout_ms, count);
+}
+
+uint32_t e1k_irq_ack(struct e1k_dev *dev)
+{
+	return dev->backend->irq_ack(dev);
+}
+
+void e1k_irq_enable(struct e1k_dev *dev, uint32_t causes)
+{
+	e1k_write32(dev->bar0, E1K_IMS, causes);
+}
+
+void e1k_irq_close(struct e1k_dev *dev)
+{
+	if (dev->irq_fd >= 0)
+		close(dev->irq_fd);
+	dev->irq_fd = -1;
+}
+
+/* ---- UIO (e1k_uio_backend) ---- */
+
+int e1k_uio_irq_open(struct e1k_dev *dev, char *err, size_t err_len)
 {
 	char path[PATH_MAX + 32];
 
-	if (dev->backend)          /* lab07: VFIO signals an eventfd instead */
-		return dev->backend->irq_open(dev, err, err_len);
 	snprintf(path, sizeof(path), "%s/irq", dev->pci.dir);
 	/* The simulated NIC's irq is a FIFO. Real sysfs has an `irq` file too (the IRQ
 	 * number as text, read-only): that one is not an interrupt file. */
@@ -52,15 +81,8 @@ int e1k_irq_open(struct e1k_dev *dev, char *err, size_t err_len)
 	return 0;
 }
 
-void e1k_irq_enable(struct e1k_dev *dev, uint32_t causes)
+int e1k_uio_irq_wait(struct e1k_dev *dev, int timeout_ms, uint32_t *count)
 {
-	e1k_write32(dev->bar0, E1K_IMS, causes);
-}
-
-int e1k_irq_wait(struct e1k_dev *dev, int timeout_ms, uint32_t *count)
-{
-	if (dev->backend)          /* lab07: an eventfd, read 8 bytes at a time */
-		return dev->backend->irq_wait(dev, timeout_ms, count);
 	/* TODO 8: Wait for the next interrupt.
 	 *   - poll(2) dev->irq_fd for POLLIN with timeout_ms; 0 ready fds means
 	 *     a timeout: return 0.
@@ -71,10 +93,8 @@ int e1k_irq_wait(struct e1k_dev *dev, int timeout_ms, uint32_t *count)
 	return -ENOSYS;
 }
 
-uint32_t e1k_irq_ack(struct e1k_dev *dev)
+uint32_t e1k_uio_irq_ack(struct e1k_dev *dev)
 {
-	if (dev->backend)          /* lab07: VFIO re-enables INTx with an ioctl */
-		return dev->backend->irq_ack(dev);
 	/* TODO 9: Acknowledge an interrupt.
 	 *   1. causes = ICR (SDM 13.4.17), then write causes back to ICR: write-1-
 	 *      to-clear, so a cause that arrived after the read stays pending.
@@ -84,11 +104,4 @@ uint32_t e1k_irq_ack(struct e1k_dev *dev)
 	 *   Return causes. */
 	(void)dev;
 	return 0;
-}
-
-void e1k_irq_close(struct e1k_dev *dev)
-{
-	if (dev->irq_fd >= 0)
-		close(dev->irq_fd);
-	dev->irq_fd = -1;
 }

@@ -68,36 +68,46 @@ int e1k_dma_alloc_pages(struct e1k_dma *dma, size_t size, char *err, size_t err_
 /* Unmap, close and unlink. Safe to call twice, and on a zeroed struct. */
 void e1k_dma_free(struct e1k_dma *dma);
 
-/* ---- lab07: DMA through an IOMMU ----
+/* ---- the device's addresses: the mapper ----
  *
- * Here the device is given physical addresses (pagemap.h). Behind an IOMMU
- * (lab07: VFIO) it is given IOVAs instead: I/O virtual addresses that the driver
- * chooses and maps itself, and that the IOMMU translates on every DMA. A backend
- * that works this way installs a mapper; from then on
+ * How the device addresses DMA memory is one small interface. The default,
+ * e1k_pagemap_mapper (pagemap.c), gives it physical addresses: every locked page
+ * has one, nothing needs mapping, translate reads pagemap. Behind an IOMMU the
+ * device is given I/O virtual addresses instead, which the driver chooses and
+ * maps itself and the IOMMU translates on every DMA. A mapper of that kind
+ * (lab07 adds one) uses e1k_dma_bus_address as its translate, and then
  *   - every new region of e1k_dma_alloc / e1k_dma_alloc_pages is handed to
  *     mapper->map (when map_dma_file translates its first address), which makes
- *     it reachable by the device and gives back its IOVA: dma->phys holds it;
- *   - e1k_virt_to_phys answers with the IOVA of any address inside such a region
- *     (so the mempool's per-buffer phys and lab04's rings need no change), and
- *     refuses any other address: the device could not reach it;
+ *     it reachable by the device and gives back its bus address: dma->phys;
+ *   - e1k_virt_to_phys answers with the bus address of any address inside such a
+ *     region (so the mempool's per-buffer phys and lab04's rings need no change),
+ *     and refuses any other address: the device could not reach it;
  *   - e1k_dma_free first takes the region away from the device (mapper->unmap).
- * One mapper per process. NULL, the default, means physical addresses.
+ * One mapper per process.
  */
 struct e1k_dma_mapper {
-	const char *name;   /* "vfio" */
-	/* Map [virt, virt + len) for the device; *iova = the address it gets. */
-	int (*map)(const void *virt, size_t len, uint64_t *iova, char *err, size_t err_len);
+	const char *name;   /* "pagemap" */
+	/* The device's address of virt (e1k_virt_to_phys calls it). 0 or -errno. */
+	int (*translate)(const void *virt, uint64_t *bus, char *err, size_t err_len);
+	/* With e1k_dma_bus_address as translate: map [virt, virt + len) for the
+	 * device; *bus = the address it gets. */
+	int (*map)(const void *virt, size_t len, uint64_t *bus, char *err, size_t err_len);
 	/* Undo map. */
-	int (*unmap)(uint64_t iova, size_t len, char *err, size_t err_len);
+	int (*unmap)(uint64_t bus, size_t len, char *err, size_t err_len);
 };
 
-/* Install (or with NULL remove) the process's mapper. Changing it forgets the
- * regions the previous one mapped (their mappings went with it). */
+/* Install the process's mapper (e1k_pagemap_mapper, the default, puts physical
+ * addresses back). Changing it forgets the regions the previous one mapped
+ * (their mappings went with it). */
 void e1k_dma_set_mapper(const struct e1k_dma_mapper *mapper);
 const struct e1k_dma_mapper *e1k_dma_get_mapper(void);
 
-/* With a mapper: the device's address (IOVA) of virt. 0, or -EFAULT when virt
- * is in no region mapped for the device (err says so). e1k_virt_to_phys calls it. */
+/* The default: physical addresses, translate = e1k_pagemap_virt_to_phys. */
+extern const struct e1k_dma_mapper e1k_pagemap_mapper;
+
+/* A translate for a mapper that maps each region itself: the bus address of virt
+ * in a region mapped for the device. 0, or -EFAULT when virt is in no such region
+ * (err says so). */
 int e1k_dma_bus_address(const void *virt, uint64_t *bus, char *err, size_t err_len);
 
 /* ---- where DMA files go (hugetlbfs.c) ---- */

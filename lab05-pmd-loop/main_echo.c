@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 	if (app_open_port(&o, &port, "tap", NICSIM_WIRE_TAP, tap) != 0)
 		return 1;
 	int netns = 0, status = 1;
-	if (port.sim) {
+	if (app_sim(&port)) {
 		/* The host end: TAP -> a namespace of ours, 198.18.0.1/24 (hw/sim/README.md). */
 		char peer[32];
 		uint32_t ours = ntohl(addr.s_addr);
@@ -163,7 +163,7 @@ int main(int argc, char **argv)
 	}
 	e1k_tx_wait_sent(&port.dev, &port.tx, 1000);
 	e1k_port_read_stats(&port);
-	e1k_port_print(&port, TOOL, "port 0", stdout);
+	app_print_port(&port, TOOL, "port 0", stdout);
 	int ping_ok = pings ? WIFEXITED(ping_status) && WEXITSTATUS(ping_status) == 0 : -1;
 	int accounted = port.rx_stats.packets == r.arp_replies + r.echo_replies + r.ignored &&
 			port.tx_stats.packets == r.arp_replies + r.echo_replies - dropped;
@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)dropped, accounted, ping_ok);
 	status = ping_ok == 0 || !accounted ? 1 : 0;
 out:
-	e1k_port_close(&port);
+	app_close_port(&port);
 	if (netns) {
 		snprintf(cmd, sizeof(cmd), "ip netns del %s", ns);
 		sh(cmd);

@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 		o1.sim = o.sim ? "sink" : NULL;
 		o1.rate = o1.count = 0;
 		if (app_open_port(&o1, &p1, "sink", NICSIM_WIRE_SINK, NULL) != 0) {
-			e1k_port_close(&p0);
+			app_close_port(&p0);
 			return 1;
 		}
 		out = &p1;
@@ -127,8 +127,8 @@ int main(int argc, char **argv)
 	}
 	/* Stop receiving, forward what is left in the ring, let the NIC send it all. */
 	e1k_write32(p0.dev.bar0, E1K_RCTL, 0);
-	if (p0.sim)
-		nicsim_sync(p0.sim, 2000);
+	if (app_sim(&p0))
+		nicsim_sync(app_sim(&p0), 2000);
 	while (fwd_round(&p0, out, E1K_BURST_MAX, &st) > 0)
 		;
 	if (e1k_tx_wait_sent(&out->dev, &out->tx, 2000) != 0)
@@ -140,12 +140,12 @@ int main(int argc, char **argv)
 	uint64_t driver_drops = e1k_port_rx_drops(&p0);
 	uint64_t nic_drops = 0;
 	int accounted = st.rx == st.tx + st.dropped;
-	if (p0.sim) {
+	if (app_sim(&p0)) {
 		struct nicsim_counters c0, c1;
-		nicsim_sync(p0.sim, 2000);
-		nicsim_get_counters(p0.sim, &c0);
-		nicsim_sync(out->sim, 2000);
-		nicsim_get_counters(out->sim, &c1);
+		nicsim_sync(app_sim(&p0), 2000);
+		nicsim_get_counters(app_sim(&p0), &c0);
+		nicsim_sync(app_sim(out), 2000);
+		nicsim_get_counters(app_sim(out), &c1);
 		nic_drops = c0.rx_offered - c0.rx_delivered - c0.rx_pending;
 		accounted = accounted && c0.gen_frames == c0.rx_offered && c0.rx_pending == 0 &&
 			    c0.rx_delivered == st.rx + driver_drops && c1.tx_frames == st.tx;
@@ -166,9 +166,9 @@ int main(int argc, char **argv)
 	}
 	double seconds = last_tsc > first_tsc ? (double)(last_tsc - first_tsc) / kit_tsc_hz() : 0;
 	double pps = seconds > 0 ? (double)st.tx / seconds : 0;
-	e1k_port_print(&p0, TOOL, "port 0", stdout);
+	app_print_port(&p0, TOOL, "port 0", stdout);
 	if (out != &p0)
-		e1k_port_print(out, TOOL, "port 1", stdout);
+		app_print_port(out, TOOL, "port 1", stdout);
 	printf(TOOL ": forwarded %llu frames in %.3f s: %.0f packets/s (%s, burst %llu)\n",
 	       (unsigned long long)st.tx, seconds, pps, out == &p0 ? "reflecting" : "port 0 -> port 1",
 	       (unsigned long long)o.burst);
@@ -181,7 +181,7 @@ int main(int argc, char **argv)
 	printf("\n");
 	unsigned leaked = 0;
 	if (out != &p0)
-		leaked += e1k_port_close(&p1);
-	leaked += e1k_port_close(&p0);
+		leaked += app_close_port(&p1);
+	leaked += app_close_port(&p0);
 	return accounted && !leaked && !stalled ? 0 : 1;
 }

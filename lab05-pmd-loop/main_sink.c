@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 		char err[256];
 		if (e1k_rx_irq_setup(&port.dev, err, sizeof(err)) != 0) {
 			fprintf(stderr, TOOL ": --irq: %s\n", err);
-			e1k_port_close(&port);
+			app_close_port(&port);
 			return 1;
 		}
 	}
@@ -144,8 +144,8 @@ int main(int argc, char **argv)
 
 	/* Stop the receiver, take what is still in the ring, then add up. */
 	e1k_write32(port.dev.bar0, E1K_RCTL, 0);
-	if (port.sim)
-		nicsim_sync(port.sim, 2000);
+	if (app_sim(&port))
+		nicsim_sync(app_sim(&port), 2000);
 	unsigned n;
 	while ((n = e1k_port_rx(&port, bufs, E1K_BURST_MAX)) > 0) {
 		if (!drop)
@@ -158,10 +158,10 @@ int main(int argc, char **argv)
 	uint64_t driver_drops = e1k_port_rx_drops(&port);
 	uint64_t model_drops = 0;
 	int accounted = -1;
-	if (port.sim) {
-		nicsim_sync(port.sim, 2000);
+	if (app_sim(&port)) {
+		nicsim_sync(app_sim(&port), 2000);
 		struct nicsim_counters c;
-		nicsim_get_counters(port.sim, &c);
+		nicsim_get_counters(app_sim(&port), &c);
 		model_drops = c.rx_offered - c.rx_delivered - c.rx_pending;
 		accounted = c.gen_frames == c.rx_offered && c.rx_pending == 0 &&
 			    c.rx_delivered == received + driver_drops;
@@ -178,14 +178,14 @@ int main(int argc, char **argv)
 		       accounted ? "yes" : "NO");
 	}
 	if (!drop)
-		kit_seq_finish(&sink.seq, port.sim ? received + driver_drops + model_drops : expect);
+		kit_seq_finish(&sink.seq, app_sim(&port) ? received + driver_drops + model_drops : expect);
 
 	/* From the first burst to the end of the last one, on the TSC. */
 	double seconds = last_tsc > first_tsc ? (double)(last_tsc - first_tsc) / kit_tsc_hz() : 0;
 	double pps = seconds > 0 ? (double)received / seconds : 0;
 	double cpu_share = wall > 0 ? cpu_used / wall : 0;
 	const char *method = irq ? "rx_irq" : drop ? "rx_drop" : "rx_check";
-	e1k_port_print(&port, TOOL, "port 0", stdout);
+	app_print_port(&port, TOOL, "port 0", stdout);
 	printf(TOOL ": received %llu frames in %.3f s: %.0f packets/s (%s, burst %u), CPU busy %.0f %%\n",
 	       (unsigned long long)received, seconds, pps, method, burst, 100 * cpu_share);
 	poll_stats_print(&polls, TOOL, stdout);
@@ -212,6 +212,6 @@ int main(int argc, char **argv)
 	       (unsigned long long)sink.seq.lost, (unsigned long long)sink.seq.reordered, cpu_share,
 	       sink.lat_count ? (double)sink.lat_sum_ns / (double)sink.lat_count : 0.0,
 	       (unsigned long long)pktsink_percentile(&sink, 0.99));
-	unsigned leaked = e1k_port_close(&port);
+	unsigned leaked = app_close_port(&port);
 	return accounted == 0 || leaked ? 1 : 0;
 }

@@ -15,8 +15,9 @@
  * past a ring's end faults instead of writing into the next region).
  *
  * lab03's DMA allocator calls the mapper below for every new region (dma_mem.h,
- * "lab07: DMA through an IOMMU"), so dma->phys and every buffer's phys are IOVAs
- * and lab04's rings and lab05's bursts need no change. e1k_open_vfio installs it.
+ * "the device's addresses: the mapper"), so dma->phys and every buffer's phys
+ * are IOVAs and lab04's rings and lab05's bursts need no change. e1k_open_vfio
+ * installs it.
  *
  * Read: linux/vfio.h VFIO_IOMMU_MAP_DMA / VFIO_IOMMU_UNMAP_DMA; vfio.rst.
  */

@@ -12,8 +12,8 @@
  *   read ICR, write it back    the causes (SDM 13.4.17), cleared
  *   VFIO_DEVICE_SET_IRQS       DATA_NONE | ACTION_UNMASK: the next INTx may come
  *
- * e1k_open_vfio makes lab02's e1k_irq_open/wait/ack call these (dev->backend),
- * so lab05's interrupt mode runs unchanged.
+ * They are e1k_vfio_backend's interrupt operations: lab02's e1k_irq_open/wait/ack
+ * call them through dev->backend, so lab05's interrupt mode runs unchanged.
  * Read: linux/vfio.h VFIO_DEVICE_SET_IRQS, VFIO_DEVICE_GET_IRQ_INFO; eventfd(2).
  */
 #ifndef LAB07_E1K_VFIO_IRQ_H

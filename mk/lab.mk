@@ -2,6 +2,8 @@
 #   LAB       two digits, e.g. 04
 #   LAB_NAME  e.g. descriptor-rings
 #   LAB_DEPS  earlier labs whose *reference* code this lab links, e.g. 02 03
+#   LAB_PROG_DEPS  more labs only the lab's programs link (main_*.c, app*.c), e.g. 07;
+#             the library and the tests (all a graded build makes) never see them
 #   LAB_SIM   1 when the tests use the simulated NIC (hw/sim)
 #   LAB_LDLIBS extra libraries, e.g. -lbpf
 # and includes this file.
@@ -11,7 +13,9 @@
 #   make VARIANT=solutions       solutions/labNN (the reference)
 #   make VARIANT=X SRC=DIR       any other copy (a skeleton, a submission)
 # Outputs go to build/VARIANT/labNN/: liblabNN.a, the programs (main_NAME.c
-# becomes NAME) and the test program test_labNN (tests/*.c, with ASan/UBSan).
+# becomes NAME; app.c and app_*.c are code the programs share, linked into them
+# and not into liblabNN.a) and the test program test_labNN (tests/*.c, with
+# ASan/UBSan).
 # A lab with tests/vm/*.c also gets test_labNN_vm: its integration tests on QEMU's
 # e1000, run inside the guest (hw/qemu/README.md), built with the guest-side helpers
 # of hw/qemu/vmtest/ against the same variant: `make vm-tests`.
@@ -25,13 +29,16 @@ endif
 SRC          ?= $(LAB_DIR)
 OUT          := $(BUILD)/$(VARIANT)/lab$(LAB)
 
-LIB_SRCS     := $(filter-out $(SRC)/main_%.c,$(wildcard $(SRC)/*.c))
+APP_SRCS     := $(wildcard $(SRC)/app.c $(SRC)/app_*.c)
+LIB_SRCS     := $(filter-out $(SRC)/main_%.c $(APP_SRCS),$(wildcard $(SRC)/*.c))
 PROG_SRCS    := $(wildcard $(SRC)/main_*.c)
 TEST_SRCS    := $(wildcard $(LAB_DIR)/tests/*.c)
 EXTRA_SRCS   := $(if $(EXTRA_TESTS),$(wildcard $(EXTRA_TESTS)/lab$(LAB)/*.c))
 
 LIB_OBJS     := $(patsubst $(SRC)/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 LIB_SAN_OBJS := $(patsubst $(SRC)/%.c,$(OUT)/san/%.o,$(LIB_SRCS))
+APP_OBJS     := $(patsubst $(SRC)/%.c,$(OUT)/obj/%.o,$(APP_SRCS))
+APP_SAN_OBJS := $(patsubst $(SRC)/%.c,$(OUT)/san/%.o,$(APP_SRCS))
 PROGS        := $(patsubst $(SRC)/main_%.c,$(OUT)/%,$(PROG_SRCS))
 TEST_OBJS    := $(patsubst $(LAB_DIR)/tests/%.c,$(OUT)/tests/%.o,$(TEST_SRCS))
 TEST_PROG    := $(if $(TEST_SRCS),$(OUT)/test_lab$(LAB))
@@ -57,6 +64,14 @@ COMMON_SAN_LIB := $(BUILD)/common/libkitcommon-san.a
 LAB_CFLAGS   := $(KIT_CFLAGS) -I$(SRC) $(DEP_INCLUDES)
 LIBS         := $(DEP_LIBS) $(SIM_LIB) $(COMMON_LIB) $(LAB_LDLIBS) $(LDLIBS_KIT)
 SAN_LIBS     := $(DEP_SAN_LIBS) $(SIM_SAN_LIB) $(COMMON_SAN_LIB) -lcmocka $(LAB_LDLIBS) $(LDLIBS_KIT)
+
+# The programs: LAB_DEPS and LAB_PROG_DEPS (the library and the tests see only LAB_DEPS).
+PROG_DEP_INCLUDES := $(foreach d,$(LAB_PROG_DEPS),-I$(TOP)/solutions/lab$(d))
+PROG_DEP_LIBS := $(foreach d,$(shell echo $(LAB_DEPS) $(LAB_PROG_DEPS) | tr ' ' '\n' | sort -ru),$(BUILD)/solutions/lab$(d)/liblab$(d).a)
+PROG_LIBS    := $(PROG_DEP_LIBS) $(SIM_LIB) $(COMMON_LIB) $(LAB_LDLIBS) $(LDLIBS_KIT)
+PROG_SAN_LIBS := $(PROG_DEP_LIBS:.a=-san.a) $(SIM_SAN_LIB) $(COMMON_SAN_LIB) -lcmocka $(LAB_LDLIBS) $(LDLIBS_KIT)
+$(OUT)/obj/main_%.o $(OUT)/san/main_%.o: LAB_CFLAGS += $(PROG_DEP_INCLUDES)
+$(APP_OBJS) $(APP_SAN_OBJS): LAB_CFLAGS += $(PROG_DEP_INCLUDES)
 
 # A graded build of a student's files (tools/grade-run sets SYMCHECK_REF to the
 # reference objects): the test programs are linked only after tools/symcheck has
@@ -110,8 +125,8 @@ $(OUT)/extra/%.o: $(EXTRA_TESTS)/lab$(LAB)/%.c | $(OUT)
 	@mkdir -p $(dir $@)
 	$(CC) $(LAB_CFLAGS) -I$(LAB_DIR)/tests $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
-$(PROGS): $(OUT)/%: $(OUT)/obj/main_%.o $(OUT)/liblab$(LAB).a deps
-	$(CC) $(CFLAGS) $< $(OUT)/liblab$(LAB).a $(LIBS) -o $@
+$(PROGS): $(OUT)/%: $(OUT)/obj/main_%.o $(APP_OBJS) $(OUT)/liblab$(LAB).a prog-deps
+	$(CC) $(CFLAGS) $< $(APP_OBJS) $(OUT)/liblab$(LAB).a $(PROG_LIBS) -o $@
 
 ifneq ($(SYMCHECK_OK),)
 $(SYMCHECK_OK): $(LIB_OBJS) deps
@@ -121,9 +136,9 @@ $(SYMCHECK_OK): $(LIB_OBJS) deps
 endif
 
 progs-san: $(SAN_PROGS)
-$(SAN_PROGS): $(OUT)/san-progs/%: $(OUT)/san/main_%.o $(OUT)/liblab$(LAB)-san.a deps
+$(SAN_PROGS): $(OUT)/san-progs/%: $(OUT)/san/main_%.o $(APP_SAN_OBJS) $(OUT)/liblab$(LAB)-san.a prog-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) $< $(OUT)/liblab$(LAB)-san.a $(SAN_LIBS) -o $@
+	$(CC) $(SAN_FLAGS) $< $(APP_SAN_OBJS) $(OUT)/liblab$(LAB)-san.a $(PROG_SAN_LIBS) -o $@
 
 ifneq ($(TEST_PROG),)
 $(TEST_PROG): $(TEST_OBJS) $(OUT)/liblab$(LAB)-san.a $(SYMCHECK_OK) deps
@@ -143,6 +158,9 @@ deps:
 	@$(MAKE) -s -C $(TOP)/common all
 	@$(if $(SIM_LIB),$(MAKE) -s -C $(TOP)/hw/sim,true)
 	@$(foreach d,$(LAB_DEPS),$(MAKE) -s -C $(call dep_dir,$(d)) VARIANT=solutions SRC=$(TOP)/solutions/lab$(d) EXTRA_TESTS= lib &&) true
+# ... and the ones only the programs link.
+prog-deps: deps
+	@$(foreach d,$(LAB_PROG_DEPS),$(MAKE) -s -C $(call dep_dir,$(d)) VARIANT=solutions SRC=$(TOP)/solutions/lab$(d) EXTRA_TESTS= lib &&) true
 
 $(OUT):
 	mkdir -p $@
@@ -151,5 +169,5 @@ clean:
 	rm -rf $(OUT)
 
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)
-.PHONY: all lib progs progs-san tests vm-tests test deps clean
+.PHONY: all lib progs progs-san tests vm-tests test deps prog-deps clean
 .SECONDARY:

@@ -4,14 +4,14 @@
  *   xcore [--cpus 0,1] [--trips 4000]
  *
  * Every two-core figure of the bench (a driver and its simulated NIC, a
- * sender and a receiver, a ring's producer and consumer) pays for cache lines
- * moving between the two cores. On a virtual machine the hypervisor may move
- * a virtual CPU to another physical core at any time: two vCPUs that shared a
- * cache a second ago may now be a chiplet apart, and every cross-core miss
- * costs several times more (here: 60 ns or 340 ns per round trip, switching
- * every second or two). The bench runs xcore before and after each run and
- * repeats a run during which the two CPUs were not as close as they can be,
- * so a figure is the code's cost, not the hypervisor's placement.
+ * sender and a receiver, a ring's producer and consumer) assumes both CPUs
+ * are the bench's. When another program, or the hypervisor, takes one of them
+ * even for a moment, the thread there is preempted and every cache line it
+ * owns waits for it: the round trip goes from about 55 ns to several hundred
+ * (measured on this kit's 2-core VM with a compiler running beside it). The
+ * bench runs xcore before and after each run and repeats a run during which
+ * the CPUs were not both its own, so a figure is the code's cost, not that
+ * of whatever else ran.
  *
  * Two threads pinned to the two CPUs pass a counter back and forth (one
  * writes odd values, the other even ones). Prints the median of 8 rounds:

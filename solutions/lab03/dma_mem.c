@@ -27,11 +27,11 @@ static size_t round_up(size_t n, size_t to)
 	return (n + to - 1) / to * to;
 }
 
-/* ---- lab07: regions mapped for the device by a mapper (see dma_mem.h) ---- */
+/* ---- the mapper, and the regions it mapped for the device (see dma_mem.h) ---- */
 
 #define MAX_MAPPED_REGIONS 256
 
-static const struct e1k_dma_mapper *dma_mapper;
+static const struct e1k_dma_mapper *dma_mapper = &e1k_pagemap_mapper;
 static struct {
 	uintptr_t virt;
 	size_t len;
@@ -69,10 +69,9 @@ int e1k_dma_bus_address(const void *virt, uint64_t *bus, char *err, size_t err_l
 			return 0;
 		}
 	}
-	if (!dma_mapper || region_being_allocated == 0) {
+	if (region_being_allocated == 0) {
 		snprintf(err, err_len, "%p is not in DMA memory mapped for the device (%s): only "
-			 "memory from e1k_dma_alloc has a bus address", virt,
-			 dma_mapper ? dma_mapper->name : "no mapper");
+			 "memory from e1k_dma_alloc has a bus address", virt, dma_mapper->name);
 		rc = -EFAULT;
 	} else if (mapped_count == MAX_MAPPED_REGIONS) {
 		snprintf(err, err_len, "more than %d DMA regions mapped for the device: free some "
@@ -93,7 +92,7 @@ int e1k_dma_bus_address(const void *virt, uint64_t *bus, char *err, size_t err_l
 	return rc;
 }
 
-/* Take the region starting at virt away from the device, if a mapper mapped it. */
+/* Take the region starting at virt away from the device, if the mapper mapped it. */
 static void unmap_for_device(const void *virt)
 {
 	pthread_mutex_lock(&mapped_lock);
@@ -277,7 +276,7 @@ static int dma_alloc(struct e1k_dma *dma, size_t size, int need_contiguous,
 	dma->huge = page_size == E1K_HUGEPAGE_SIZE;
 	dma->map_size = round_up(size, page_size);
 	rc = create_dma_file(dma, dir, err, err_len);
-	region_being_allocated = dma->map_size;   /* lab07: for a mapper, if one is set */
+	region_being_allocated = dma->map_size;   /* for a mapper that maps regions */
 	if (rc == 0)
 		rc = map_dma_file(dma, err, err_len);
 	region_being_allocated = 0;
@@ -322,7 +321,7 @@ int e1k_dma_alloc_pages(struct e1k_dma *dma, size_t size, char *err, size_t err_
 
 void e1k_dma_free(struct e1k_dma *dma)
 {
-	if (dma->virt && dma_mapper)   /* lab07: the device loses access first */
+	if (dma->virt)   /* the device loses access first (if the mapper mapped it) */
 		unmap_for_device(dma->virt);
 	/* TODO 6: Undo e1k_dma_alloc, also after a failure half-way through it.
 	 *   - munmap(2) dma->virt if it is not NULL (this also unlocks it);

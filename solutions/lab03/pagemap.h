@@ -38,14 +38,18 @@
  * Returns 0, or -errno with err saying what went wrong. */
 int e1k_pagemap_entry(const void *virt, uint64_t *entry, char *err, size_t err_len);
 
-/* Translate virt to the physical address the device must be given.
+/* The address the device must be given for virt: what the installed DMA mapper
+ * answers (dma_mem.h), by default e1k_pagemap_virt_to_phys. 0 or -errno with err. */
+int e1k_virt_to_phys(const void *virt, uint64_t *phys, char *err, size_t err_len);
+
+/* Translate virt to its physical address through pagemap (e1k_pagemap_mapper).
  * Returns 0 with *phys set, or -errno with err explaining the fix:
  *   -EFAULT  the page is not in RAM (never touched, or swapped out):
  *            write to it first and mlock(2) it;
  *   -EPERM   the PFN reads as 0: this process lacks CAP_SYS_ADMIN
  *            (run with sudo, or in the QEMU guest);
  *   other    /proc/self/pagemap could not be opened or read. */
-int e1k_virt_to_phys(const void *virt, uint64_t *phys, char *err, size_t err_len);
+int e1k_pagemap_virt_to_phys(const void *virt, uint64_t *phys, char *err, size_t err_len);
 
 /* Is [virt, virt + len) one physically contiguous range, so that a device can
  * walk it from the physical address of virt? Every page must be present.

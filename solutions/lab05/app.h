@@ -1,11 +1,15 @@
 /*
  * app.h — lab05: what the four programs (gen, sink, fwd, echo) share: the
- * options that choose the device, and the final accounting line.
+ * options that choose the device, and opening, reporting and closing it.
+ * This is the programs' side, linked into them and not into liblab05.a: with
+ * main_*.c the only lab05 code that knows the simulated NIC (hw/sim) and
+ * lab07's VFIO backend (LAB_PROG_DEPS in the Makefile).
  *
  *   --sim BACKEND   start a simulated 82540EM inside this process (hw/sim), its
  *                   thread pinned to the other CPU: generator, sink, loopback, tap
  *   --dev WHERE     or open a device: a PCI address (real NIC, QEMU guest) or a
  *                   device directory (the nicsim daemon: build/hw/sim/nicsim --help)
+ *   --vfio          open --dev through VFIO (lab07's e1k_vfio_backend), not UIO
  *   --cpu N         the CPU the driver loop runs on (default 0)
  *   --ring N        descriptors per ring (default 512)
  */
@@ -13,8 +17,10 @@
 #define LAB05_APP_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "e1k_port.h"
+#include "nicsim.h"
 
 struct app_opts {
 	const char *tool;
@@ -38,10 +44,23 @@ void app_opts_default(struct app_opts *o, const char *tool);
 int app_opt(struct app_opts *o, int opt, const char *arg);
 
 /* Open the port as the options say; allowed: the --sim backends this tool
- * accepts (e.g. "generator"). Pins the calling thread to --cpu. 0 or -1 with
- * a message printed. */
+ * accepts (e.g. "generator"). With --sim, first start that simulated NIC in this
+ * process; with --vfio, open --dev through lab07's backend. Pins the calling
+ * thread to --cpu. 0 or -1 with a message printed. */
 int app_open_port(struct app_opts *o, struct e1k_port *p, const char *allowed_sims,
 		  enum nicsim_backend default_sim, const char *tap_name);
+
+/* The simulated NIC app_open_port started for p, or NULL (--dev). */
+struct nicsim *app_sim(const struct e1k_port *p);
+
+/* e1k_port_print, then the simulated NIC's own counters when there is one. */
+void app_print_port(struct e1k_port *p, const char *tool, const char *name, FILE *out);
+
+/* e1k_port_close, then stop the simulated NIC. Returns the buffers leaked. */
+unsigned app_close_port(struct e1k_port *p);
+
+/* Parse a simulated wire's name: generator, sink, loopback, tap, test. 0 or -1. */
+int app_parse_sim(const char *text, enum nicsim_backend *out);
 
 /* The CPU the simulated NIC's thread should use: the other one. */
 int app_other_cpu(int cpu);

@@ -4,63 +4,15 @@
 #include "e1k_port.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "e1k_irq.h"
 #include "e1k_mmio.h"
-#include "e1k_vfio.h"
 
 void e1k_port_config_default(struct e1k_port_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->sim = NICSIM_WIRE_GENERATOR;
-	cfg->sim_cpu = -1;
-}
-
-int e1k_port_parse_sim(const char *text, enum nicsim_backend *out)
-{
-	static const struct { const char *name; enum nicsim_backend b; } names[] = {
-		{ "generator", NICSIM_WIRE_GENERATOR }, { "sink", NICSIM_WIRE_SINK },
-		{ "loopback", NICSIM_WIRE_LOOPBACK }, { "tap", NICSIM_WIRE_TAP },
-		{ "test", NICSIM_WIRE_TEST },
-	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(text, names[i].name) == 0) {
-			*out = names[i].b;
-			return 0;
-		}
-	return -1;
-}
-
-static int start_sim(struct e1k_port *p, const struct e1k_port_config *cfg, char *err, size_t err_len)
-{
-	char tmp[] = "/tmp/bypasslab-l05-XXXXXX";
-	if (!mkdtemp(tmp)) {
-		snprintf(err, err_len, "cannot create a directory in /tmp for the simulated NIC: %s",
-			 strerror(errno));
-		return -errno;
-	}
-	snprintf(p->sim_dir, sizeof(p->sim_dir), "%s/0000:00:03.0", tmp);
-	struct nicsim_config sc;
-	nicsim_config_default(&sc);
-	sc.backend = cfg->sim;
-	sc.cpu = cfg->sim_cpu;
-	sc.quiet = 0;
-	sc.gen.rate_pps = cfg->sim_rate_pps;
-	sc.gen.count = cfg->sim_count;
-	sc.gen.frame_len = cfg->sim_frame_len;
-	sc.tap_name = cfg->tap_name;
-	if (cfg->mac)
-		memcpy(sc.mac, cfg->mac, 6);
-	p->sim = nicsim_start(p->sim_dir, &sc, err, err_len);
-	if (!p->sim) {
-		rmdir(tmp);
-		p->sim_dir[0] = 0;
-		return -EIO;
-	}
-	return 0;
+	cfg->backend = &e1k_uio_backend;
 }
 
 int e1k_port_open(struct e1k_port *p, const struct e1k_port_config *cfg, char *err, size_t err_len)
@@ -72,11 +24,8 @@ int e1k_port_open(struct e1k_port *p, const struct e1k_port_config *cfg, char *e
 	unsigned pool_size = cfg->pool_size ? cfg->pool_size : rx_size + tx_size + 2048;
 	int rc = 0;
 
-	if (!cfg->where && (rc = start_sim(p, cfg, err, err_len)) != 0)
-		return rc;
-	const char *where = cfg->where ? cfg->where : p->sim_dir;
-	/* The same driver either way: lab07's VFIO open fills the same struct e1k_dev. */
-	if ((rc = (cfg->vfio ? e1k_open_vfio : e1k_open)(&p->dev, where, err, err_len)) != 0 ||
+	/* The same driver whichever backend opens it: each fills the same struct e1k_dev. */
+	if ((rc = cfg->backend->open(&p->dev, cfg->where, err, err_len)) != 0 ||
 	    (rc = e1k_init(&p->dev, 2000, err, err_len)) != 0)
 		goto fail;
 	p->pool = e1k_mempool_create(pool_size, 2048, err, err_len);
@@ -111,15 +60,6 @@ unsigned e1k_port_close(struct e1k_port *p)
 		e1k_irq_close(&p->dev);
 	if (p->dev.bar0)
 		e1k_close(&p->dev);
-	if (p->sim) {
-		nicsim_stop(p->sim);
-		p->sim = NULL;
-		char *slash = strrchr(p->sim_dir, '/');
-		if (slash) {
-			*slash = 0;
-			rmdir(p->sim_dir);
-		}
-	}
 	return leaked;
 }
 
@@ -183,16 +123,4 @@ void e1k_port_print(struct e1k_port *p, const char *tool, const char *name, FILE
 		(unsigned long long)p->nic.gptc, (unsigned long long)p->nic.mpc,
 		(unsigned long long)p->nic.rnbc, (unsigned long long)p->nic.crcerrs,
 		(unsigned long long)p->nic.roc);
-	if (p->sim) {
-		struct nicsim_counters c;
-		nicsim_get_counters(p->sim, &c);
-		fprintf(out, "%s: %s simulated NIC: offered %llu = delivered %llu + pending %llu + "
-			"no buffer %llu + disabled %llu + filtered %llu + other %llu; transmitted %llu\n",
-			tool, name, (unsigned long long)c.rx_offered, (unsigned long long)c.rx_delivered,
-			(unsigned long long)c.rx_pending, (unsigned long long)c.rx_drop_no_buffer,
-			(unsigned long long)c.rx_drop_disabled, (unsigned long long)c.rx_drop_filtered,
-			(unsigned long long)(c.rx_drop_link_down + c.rx_drop_no_dma + c.rx_drop_oversize +
-					     c.rx_drop_bad_crc + c.rx_drop_dma_refused + c.rx_drop_fault),
-			(unsigned long long)c.tx_frames);
-	}
 }

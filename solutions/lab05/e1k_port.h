@@ -1,19 +1,22 @@
 /*
  * e1k_port.h — lab05: one NIC port as the apps use it: the device (lab02), a
- * mempool (lab03), an RX and a TX ring (lab04), per-queue statistics, and
- * optionally a simulated 82540EM started inside this process (hw/sim).
+ * mempool (lab03), an RX and a TX ring (lab04) and per-queue statistics.
  *
- *   e1k_port_open(p, "0000:00:03.0" | "/tmp/nic0" | NULL + sim backend, ...)
+ *   e1k_port_open(p, cfg: where = "0000:00:03.0" | "/tmp/nic0", backend, ...)
  *   loop: n = e1k_port_rx(p, bufs, 32); ... e1k_port_tx(p, bufs, n); ...
- *   e1k_port_report(p, ...)        NIC statistics registers, ring and model counters
+ *   e1k_port_print(p, ...)         queue, ring and NIC statistics registers
  *   e1k_port_close(p)
+ *
+ * Which device, and the way in, is the caller's choice: cfg->where names it and
+ * cfg->backend (lab02's struct e1k_backend) opens it, UIO by default. The apps
+ * (app.h) add the other choices: lab07's VFIO backend, or a simulated NIC they
+ * start themselves (hw/sim) and pass by its directory.
  *
  * Nothing here is a TODO: it is the plumbing the apps share.
  */
 #ifndef LAB05_E1K_PORT_H
 #define LAB05_E1K_PORT_H
 
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -22,7 +25,6 @@
 #include "e1k_rx.h"
 #include "e1k_tx.h"
 #include "mempool.h"
-#include "nicsim.h"
 
 /* What each queue did, kept beside the ring (lab04's rings count packets,
  * bytes and drops; this adds what a poll-mode loop needs to see). */
@@ -40,15 +42,8 @@ struct e1k_nic_stats {
 };
 
 struct e1k_port_config {
-	const char *where;          /* PCI address or device directory; NULL: start a simulated NIC */
-	int vfio;                   /* 1: open `where` through VFIO (lab07's e1k_open_vfio) */
-	enum nicsim_backend sim;    /* with where == NULL */
-	int sim_cpu;                /* CPU for the simulated NIC's thread (-1: not pinned) */
-	uint64_t sim_rate_pps;      /* generator backend: paced rate (0 = never drop) */
-	uint64_t sim_count;         /* generator backend: frames (0 = unlimited) */
-	uint32_t sim_frame_len;     /* generator backend: frame length (0 = 60) */
-	const char *tap_name;       /* TAP backend: interface name */
-	const uint8_t *mac;         /* simulated NIC's MAC (NULL: 02:00:00:00:00:02) */
+	const char *where;          /* PCI address or device directory */
+	const struct e1k_backend *backend;  /* the way in: e1k_uio_backend (the default) */
 	unsigned rx_size, tx_size;  /* descriptors (0: 512) */
 	unsigned pool_size;         /* buffers (0: rx + tx + 2048) */
 };
@@ -59,20 +54,18 @@ struct e1k_port {
 	struct e1k_rx_ring rx;
 	struct e1k_tx_ring tx;
 	int rx_up, tx_up;
-	struct nicsim *sim;          /* the in-process simulated NIC, or NULL */
-	char sim_dir[PATH_MAX];      /* its directory (removed at close) */
 	struct e1k_queue_stats rx_stats, tx_stats;
 	struct e1k_nic_stats nic;
 };
 
 void e1k_port_config_default(struct e1k_port_config *cfg);
 
-/* Open (or start and open) the device, reset it, bring the link up, create
+/* Open the device (cfg->backend->open), reset it, bring the link up, create
  * the pool and both rings. 0 or -errno with err saying what to do. */
 int e1k_port_open(struct e1k_port *p, const struct e1k_port_config *cfg, char *err, size_t err_len);
 
-/* Stop the rings, free everything, stop the simulated NIC. Returns the number
- * of buffers leaked (still held by the application). */
+/* Stop the rings, free everything, close the device. Returns the number of
+ * buffers leaked (still held by the application). */
 unsigned e1k_port_close(struct e1k_port *p);
 
 /* e1k_rx_burst / e1k_tx_burst with the queue statistics counted. */
@@ -85,10 +78,7 @@ void e1k_port_read_stats(struct e1k_port *p);
 /* Frames the driver itself dropped on receive (lab04 ring counters). */
 uint64_t e1k_port_rx_drops(const struct e1k_port *p);
 
-/* Print the queue, ring, NIC and (simulated) model counters, one block. */
+/* Print the queue, ring and NIC counters, one block. */
 void e1k_port_print(struct e1k_port *p, const char *tool, const char *name, FILE *out);
-
-/* Parse a backend name: generator, sink, loopback, tap, test. 0 or -1. */
-int e1k_port_parse_sim(const char *text, enum nicsim_backend *out);
 
 #endif

@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 	uint64_t start = kit_now_ns();
 	if (pktgen_init(&gen, &flow, (unsigned)o.size, rate, count, start) != 0) {
 		fprintf(stderr, TOOL ": --size %llu: frames are 60..1514 bytes\n", (unsigned long long)o.size);
-		e1k_port_close(&port);
+		app_close_port(&port);
 		return 2;
 	}
 	kit_catch_signals();
@@ -134,10 +134,10 @@ int main(int argc, char **argv)
 	uint64_t sent = port.tx_stats.packets;
 	int accounted = port.nic.gptc == sent;
 	uint64_t drops = 0;
-	if (port.sim) {
-		nicsim_sync(port.sim, 2000);
+	if (app_sim(&port)) {
+		nicsim_sync(app_sim(&port), 2000);
 		struct nicsim_counters c;
-		nicsim_get_counters(port.sim, &c);
+		nicsim_get_counters(app_sim(&port), &c);
 		drops = c.tx_drop_dma_refused + c.tx_drop_too_long + c.tx_drop_wire;
 		int to_sink = strcmp(o.sim, "sink") == 0;   /* loopback: frames come back, unread */
 		accounted = accounted && c.tx_frames == sent && drops == 0 &&
@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)sent, (unsigned long long)port.nic.gptc, accounted ? "yes" : "NO");
 	}
 	double pps = seconds > 0 ? (double)sent / seconds : 0;
-	e1k_port_print(&port, TOOL, "port 0", stdout);
+	app_print_port(&port, TOOL, "port 0", stdout);
 	printf(TOOL ": sent %llu frames of %llu bytes in %.3f s: %.0f packets/s (burst %llu), "
 	       "%llu waits for a free buffer\n", (unsigned long long)sent, (unsigned long long)o.size,
 	       seconds, pps, (unsigned long long)o.burst, (unsigned long long)no_buffer);
@@ -163,6 +163,6 @@ int main(int argc, char **argv)
 	       (unsigned long long)drops, accounted);
 	poll_stats_result(&polls, stdout);
 	printf("\n");
-	unsigned leaked = e1k_port_close(&port);
+	unsigned leaked = app_close_port(&port);
 	return accounted && !leaked && !stalled ? 0 : 1;
 }

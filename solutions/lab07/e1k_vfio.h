@@ -18,8 +18,9 @@
  *   5. config space through its region: memory space + bus master on
  * and then DMA memory (e1k_iova.h) and interrupts (e1k_vfio_irq.h).
  *
- * e1k_open_vfio fills the same struct e1k_dev as lab02's e1k_open, so lab02's
- * init, lab04's rings and lab05's bursts run on it unchanged.
+ * e1k_open_vfio fills the same struct e1k_dev as lab02's e1k_open, with
+ * dev->backend = &e1k_vfio_backend, so lab02's init and interrupt calls, lab04's
+ * rings and lab05's bursts run on it unchanged.
  */
 #ifndef LAB07_E1K_VFIO_H
 #define LAB07_E1K_VFIO_H
@@ -60,11 +61,17 @@ int e1k_vfio_group_open(const char *dir, int *group, char *err, size_t err_len);
 /* Open the NIC at `where` (a PCI address) through VFIO: everything above, then
  * the device fd, BAR0 mapped through it, config space through its region with
  * memory space and bus master on, the IOVA mapper (e1k_iova.h) installed, and
- * dev->backend set. Then e1k_init, rings, bursts as usual; e1k_close releases it.
+ * dev->backend = &e1k_vfio_backend. Then e1k_init, rings, bursts as usual;
+ * e1k_close releases it.
  * 0 or -errno with err saying what to do. */
 int e1k_open_vfio(struct e1k_dev *dev, const char *where, char *err, size_t err_len);
 
 /* The group and device fds of a device opened by e1k_open_vfio (tests, tools). */
 struct e1k_vfio_dev *e1k_vfio_of(struct e1k_dev *dev);
+
+/* lab02's backend interface, for VFIO: open = e1k_open_vfio, close, and the
+ * interrupts of e1k_vfio_irq.h. A program that chooses the way in at run time
+ * (lab05's --vfio) passes this instead of e1k_uio_backend. */
+extern const struct e1k_backend e1k_vfio_backend;
 
 #endif
