@@ -7,9 +7,10 @@
 # Service demand (netperf's term): all the CPU time both CPUs spent during a
 # run (user, system, softirq and irq time from /proc/stat), minus what the
 # generator alone costs for the frames it sent, per packet received. The
-# generator's own cost is measured in the same round: the same sender, the
-# receiving veth dropping every frame at its XDP hook (bench/xdp/xdp_drop.c),
-# so nothing past the first instruction of the receive path runs.
+# generator's own cost is measured right before each receiver's run: the same
+# sender, the receiving veth dropping every frame at its XDP hook
+# (bench/xdp/xdp_drop.c), so nothing past the first instruction of the receive
+# path runs.
 
 NS_PREFIX=blbench
 
@@ -76,7 +77,7 @@ sender_cmd() {
 	fi
 }
 
-# The generator's own cost per frame sent, by sender kind, from this round.
+# The generator's own cost per frame sent, by sender kind, from its last run.
 declare -A GEN_NS_PER_FRAME=()
 
 # kernel_generator_run LOG RUN KIND: the generator alone, its frames dropped by
@@ -111,8 +112,10 @@ kernel_receiver_run() {
 	local rx=("$@" "${RX_NS[@]}" --cpu 1 --expect "$COUNT" --idle-ms 10000)
 	local ready="$OUT/tmp/ready.$$"
 	rm -f "$ready"
-	if [ "$KERNEL_LINK" = veth ] && [ -z "${GEN_NS_PER_FRAME[$kind]:-}" ]; then
-		echo "bench: the generator-alone run of this round failed; no service demand without it" >"$log"
+	# The generator alone first, right before the receiver's run: what it costs
+	# drifts with the machine, and service demand is the difference of the two.
+	if [ "$KERNEL_LINK" = veth ] && ! kernel_generator_run "$log.gen" 0 "$kind"; then
+		echo "bench: the generator-alone run before this one failed (see $log.gen); no service demand without it" >"$log"
 		return 1
 	fi
 	"${rx[@]}" --ready-file "$ready" >"$log" 2>&1 &
