@@ -134,139 +134,149 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
-	struct options o;
-	if (parse_options(argc, argv, &o) != 0) {
-		usage();
-		return 2;
-	}
-	if (geteuid() != 0) {
-		fprintf(stderr, TOOL ": the simulated NIC and DMA memory need root: sudo %s\n", argv[0]);
-		return 2;
-	}
-	char err[512] = "";
-	char tmp[] = "/tmp/bypasslab-pipeline-XXXXXX";
-	if (!mkdtemp(tmp)) {
-		perror(TOOL ": mkdtemp");
-		return 1;
-	}
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s/0000:00:03.0", tmp);
+/* Everything the pipeline runs on: a simulated NIC, the device, DMA memory,
+ * the two NIC rings. Set up in this order, torn down in the reverse. */
+struct rig {
+	char tmp[32];                /* the simulated NIC's directory lives in here */
+	struct nicsim *sim;
+	struct e1k_dev dev;
+	struct e1k_mempool *pool;
+	struct e1k_shared_pool shared;
+	struct e1k_rx_ring rx;
+	struct e1k_tx_ring tx;
+	int shared_up, rx_up, tx_up;
+	unsigned rx_size, tx_size, pool_size;
+};
 
+/* 0, or -1 with a message printed (teardown() undoes whatever was done). */
+static int setup(struct rig *g, const struct options *o)
+{
+	char err[512] = "", dir[PATH_MAX];
+	g->rx_size = g->tx_size = 512;
+	g->pool_size = g->rx_size + g->tx_size + 2 * (unsigned)o->ring_size +
+		       ((unsigned)o->workers + 2) * 3 * (unsigned)o->cache_size + 1024;
+	snprintf(g->tmp, sizeof(g->tmp), "/tmp/bypasslab-pipeline-XXXXXX");
+	if (!mkdtemp(g->tmp)) {
+		perror(TOOL ": mkdtemp");
+		g->tmp[0] = '\0';
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s/0000:00:03.0", g->tmp);
 	struct nicsim_config sc;
 	nicsim_config_default(&sc);
 	sc.backend = NICSIM_WIRE_GENERATOR;
 	sc.gen.rate_pps = 0;          /* as fast as buffers come back: never drops */
 	sc.gen.frame_len = 60;
-	sc.gen.count = o.frames;
-	sc.cpu = o.dev_cpu;
+	sc.gen.count = o->frames;
+	sc.cpu = o->dev_cpu;
 	sc.quiet = 1;
-	struct nicsim *sim = nicsim_start(dir, &sc, err, sizeof(err));
-	if (!sim) {
+	g->sim = nicsim_start(dir, &sc, err, sizeof(err));
+	if (!g->sim) {
 		fprintf(stderr, TOOL ": cannot start the simulated NIC: %s\n", err);
-		rmdir(tmp);
-		return 1;
+		return -1;
 	}
+	if (e1k_open(&g->dev, dir, err, sizeof(err)) != 0 || e1k_init(&g->dev, 2000, err, sizeof(err)) != 0)
+		goto fail;
+	g->pool = e1k_mempool_create(g->pool_size, 2048, err, sizeof(err));
+	if (!g->pool || e1k_shared_pool_init(&g->shared, g->pool, err, sizeof(err)) != 0)
+		goto fail;
+	g->shared_up = 1;
+	if (e1k_rx_ring_init(&g->dev, &g->rx, g->rx_size, g->pool, err, sizeof(err)) != 0)
+		goto fail;
+	g->rx_up = 1;
+	if (e1k_tx_ring_init(&g->dev, &g->tx, g->tx_size, err, sizeof(err)) != 0)
+		goto fail;
+	g->tx_up = 1;
+	return 0;
+fail:
+	fprintf(stderr, TOOL ": %s\n", err);
+	return -1;
+}
 
-	int status = 1;
-	struct e1k_dev dev;
-	memset(&dev, 0, sizeof(dev));
-	struct e1k_mempool *pool = NULL;
-	struct e1k_shared_pool shared;
-	int shared_up = 0, rx_up = 0, tx_up = 0;
-	struct e1k_rx_ring rx;
-	struct e1k_tx_ring tx;
-	struct e1k_pipeline *p = NULL;
-	unsigned rx_size = 512, tx_size = 512;
-	unsigned pool_size = rx_size + tx_size + 2 * (unsigned)o.ring_size +
-			     (o.workers + 2) * 3 * (unsigned)o.cache_size + 1024;
+static void teardown(struct rig *g)
+{
+	if (g->rx_up)
+		e1k_rx_ring_free(&g->dev, &g->rx);
+	if (g->tx_up)
+		e1k_tx_ring_free(&g->dev, &g->tx);
+	if (g->shared_up)
+		e1k_shared_pool_destroy(&g->shared);
+	if (g->pool)
+		e1k_mempool_destroy(g->pool);
+	if (g->dev.bar0)
+		e1k_close(&g->dev);
+	nicsim_stop(g->sim);
+	if (g->tmp[0])
+		rmdir(g->tmp);
+}
 
-	if (e1k_open(&dev, dir, err, sizeof(err)) != 0 || e1k_init(&dev, 2000, err, sizeof(err)) != 0) {
-		fprintf(stderr, TOOL ": %s\n", err);
-		goto out;
-	}
-	pool = e1k_mempool_create(pool_size, 2048, err, sizeof(err));
-	if (!pool || e1k_shared_pool_init(&shared, pool, err, sizeof(err)) != 0) {
-		fprintf(stderr, TOOL ": %s\n", err);
-		goto out;
-	}
-	shared_up = 1;
-	if (e1k_rx_ring_init(&dev, &rx, rx_size, pool, err, sizeof(err)) != 0) {
-		fprintf(stderr, TOOL ": %s\n", err);
-		goto out;
-	}
-	rx_up = 1;
-	if (e1k_tx_ring_init(&dev, &tx, tx_size, err, sizeof(err)) != 0) {
-		fprintf(stderr, TOOL ": %s\n", err);
-		goto out;
-	}
-	tx_up = 1;
-
-	struct e1k_pipeline_config cfg;
-	e1k_pipeline_config_default(&cfg);
-	cfg.workers = (unsigned)o.workers;
-	cfg.rx_cpu = o.rx_cpu;
-	cfg.tx_cpu = o.tx_cpu;
-	for (unsigned i = 0; i < cfg.workers; i++)
-		cfg.worker_cpu[i] = o.worker_cpu[i % o.worker_cpus];
-	cfg.burst = (unsigned)o.burst;
-	cfg.ring_size = (unsigned)o.ring_size;
-	cfg.cache_size = (unsigned)o.cache_size;
-	cfg.rx_limit = o.frames;
-	cfg.duration_ns = o.seconds * 1000000000ull;
-	p = e1k_pipeline_create(&dev, &rx, &tx, &shared, &cfg, err, sizeof(err));
-	if (!p) {
-		fprintf(stderr, TOOL ": %s\n", err);
-		goto out;
-	}
-	printf(TOOL ": %llu frames; RX lcore CPU %d, %u worker(s) on CPU", (unsigned long long)o.frames,
-	       cfg.rx_cpu, cfg.workers);
-	for (unsigned i = 0; i < cfg.workers; i++)
-		printf("%s%d", i ? "," : " ", cfg.worker_cpu[i]);
+/* The pipeline's configuration from the options, printed. */
+static void configure(struct e1k_pipeline_config *cfg, const struct options *o, const struct rig *g)
+{
+	e1k_pipeline_config_default(cfg);
+	cfg->workers = (unsigned)o->workers;
+	cfg->rx_cpu = o->rx_cpu;
+	cfg->tx_cpu = o->tx_cpu;
+	for (unsigned i = 0; i < cfg->workers; i++)
+		cfg->worker_cpu[i] = o->worker_cpu[i % o->worker_cpus];
+	cfg->burst = (unsigned)o->burst;
+	cfg->ring_size = (unsigned)o->ring_size;
+	cfg->cache_size = (unsigned)o->cache_size;
+	cfg->rx_limit = o->frames;
+	cfg->duration_ns = o->seconds * 1000000000ull;
+	printf(TOOL ": %llu frames; RX lcore CPU %d, %u worker(s) on CPU", (unsigned long long)o->frames,
+	       cfg->rx_cpu, cfg->workers);
+	for (unsigned i = 0; i < cfg->workers; i++)
+		printf("%s%d", i ? "," : " ", cfg->worker_cpu[i]);
 	printf(", TX lcore CPU %d, simulated NIC CPU %d; burst %u, rings %u, caches %u, pool %u\n",
-	       cfg.tx_cpu, o.dev_cpu, cfg.burst, cfg.ring_size, cfg.cache_size, pool_size);
+	       cfg->tx_cpu, o->dev_cpu, cfg->burst, cfg->ring_size, cfg->cache_size, g->pool_size);
 	fflush(stdout);
+}
 
-	kit_catch_signals();
+/* Start the lcores and wait for them (Ctrl-C stops the RX lcore; the rest
+ * drain behind it). 0, or -1 with a message printed. */
+static int run(struct e1k_pipeline *p, uint64_t *ns, uint64_t *tsc)
+{
+	char err[256];
 	uint64_t t0 = kit_now_ns(), tsc0 = kit_rdtsc();
 	if (e1k_pipeline_start(p, err, sizeof(err)) != 0) {
 		fprintf(stderr, TOOL ": %s\n", err);
-		goto out;
+		return -1;
 	}
-	/* Ctrl-C stops the RX lcore; the rest drain behind it. */
 	while (!atomic_load(&p->rx_done)) {
 		if (kit_stop)
 			e1k_pipeline_stop(p);
 		usleep(10000);
 	}
 	int rc = e1k_pipeline_wait(p);
-	uint64_t t1 = kit_now_ns(), tsc1 = kit_rdtsc();
-	nicsim_sync(sim, 1000);
+	*ns = kit_now_ns() - t0;
+	*tsc = kit_rdtsc() - tsc0;
+	return rc == 0 ? 0 : -1;
+}
 
-	struct e1k_pipeline_totals t;
-	e1k_pipeline_totals(p, &t);
+/* Every frame, stage by stage: the NIC model's counts, the driver's drops,
+ * each lcore's in and out. Returns 1 when it all adds up; *drops: the counted drops. */
+static int account(struct rig *g, struct e1k_pipeline *p, const struct e1k_pipeline_totals *t,
+		   uint64_t *drops)
+{
 	struct nicsim_counters c;
-	nicsim_get_counters(sim, &c);
+	nicsim_sync(g->sim, 1000);
+	nicsim_get_counters(g->sim, &c);
 	uint64_t nic_drops = c.rx_drop_disabled + c.rx_drop_link_down + c.rx_drop_no_dma +
 			     c.rx_drop_filtered + c.rx_drop_oversize + c.rx_drop_bad_crc +
 			     c.rx_drop_no_buffer + c.rx_drop_dma_refused + c.rx_drop_fault;
-	uint64_t driver_drops = rx.dropped_multi + rx.dropped_errors + rx.dropped_no_buf;
-	uint64_t taken = t.received + driver_drops;
-	int64_t left_in_ring = (int64_t)c.rx_delivered - (int64_t)taken;
+	uint64_t driver_drops = g->rx.dropped_multi + g->rx.dropped_errors + g->rx.dropped_no_buf;
+	int64_t left_in_ring = (int64_t)c.rx_delivered - (int64_t)(t->received + driver_drops);
 	int model_ok = c.gen_frames == c.rx_delivered + c.rx_pending + nic_drops;
-	int ring_ok = left_in_ring >= 0 && left_in_ring <= (int64_t)rx_size;
-	int tx_ok = c.tx_frames == t.sent;
-	int accounted = model_ok && ring_ok && tx_ok && t.accounted && rc == 0;
-	uint64_t drops = nic_drops + driver_drops + t.drop_ring_full + t.drop_bad + t.drop_tx_full;
+	int ring_ok = left_in_ring >= 0 && left_in_ring <= (int64_t)g->rx_size;
+	int tx_ok = c.tx_frames == t->sent;
+	*drops = nic_drops + driver_drops + t->drop_ring_full + t->drop_bad + t->drop_tx_full;
 
-	struct e1k_lcore_stats w;
-	e1k_lcore_stats_sum(p->worker_stats, cfg.workers, &w);
 	printf("  RX lcore:   in %llu, out %llu, ring full %llu, polls %llu (%llu empty)\n",
 	       (unsigned long long)p->rx_stats.in, (unsigned long long)p->rx_stats.out,
 	       (unsigned long long)p->rx_stats.drop_full, (unsigned long long)p->rx_stats.polls,
 	       (unsigned long long)p->rx_stats.idle_polls);
-	for (unsigned i = 0; i < cfg.workers; i++)
+	for (unsigned i = 0; i < p->cfg.workers; i++)
 		printf("  worker %u:   in %llu, out %llu, bad %llu, ring full %llu, empty polls %llu\n", i,
 		       (unsigned long long)p->worker_stats[i].in, (unsigned long long)p->worker_stats[i].out,
 		       (unsigned long long)p->worker_stats[i].drop_bad,
@@ -285,33 +295,53 @@ int main(int argc, char **argv)
 	printf("  driver:     RX drops %llu; delivered but not yet received at the end %lld (%s)\n",
 	       (unsigned long long)driver_drops, (long long)left_in_ring, ring_ok ? "ok" : "MISMATCH");
 	printf("  pipeline:   received %llu = sent %llu + ring full %llu + bad %llu + TX full %llu (%s); "
-	       "NIC transmitted = sent (%s)\n", (unsigned long long)t.received, (unsigned long long)t.sent,
-	       (unsigned long long)t.drop_ring_full, (unsigned long long)t.drop_bad,
-	       (unsigned long long)t.drop_tx_full, t.accounted ? "ok" : "MISMATCH", tx_ok ? "ok" : "MISMATCH");
-	double secs = (t1 - t0) / 1e9;
-	double pps = secs > 0 ? t.sent / secs : 0;
+	       "NIC transmitted = sent (%s)\n", (unsigned long long)t->received, (unsigned long long)t->sent,
+	       (unsigned long long)t->drop_ring_full, (unsigned long long)t->drop_bad,
+	       (unsigned long long)t->drop_tx_full, t->accounted ? "ok" : "MISMATCH", tx_ok ? "ok" : "MISMATCH");
+	return model_ok && ring_ok && tx_ok && t->accounted;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	if (parse_options(argc, argv, &o) != 0) {
+		usage();
+		return 2;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, TOOL ": the simulated NIC and DMA memory need root: sudo %s\n", argv[0]);
+		return 2;
+	}
+	static struct rig g;
+	struct e1k_pipeline *p = NULL;
+	char err[256];
+	int status = 1;
+	struct e1k_pipeline_config cfg;
+	if (setup(&g, &o) != 0)
+		goto out;
+	configure(&cfg, &o, &g);
+	p = e1k_pipeline_create(&g.dev, &g.rx, &g.tx, &g.shared, &cfg, err, sizeof(err));
+	if (!p) {
+		fprintf(stderr, TOOL ": %s\n", err);
+		goto out;
+	}
+	kit_catch_signals();
+	uint64_t ns = 0, tsc = 0, drops;
+	int ran = run(p, &ns, &tsc) == 0;
+	struct e1k_pipeline_totals t;
+	e1k_pipeline_totals(p, &t);
+	int accounted = account(&g, p, &t, &drops) && ran;
+	double secs = ns / 1e9, pps = secs > 0 ? t.sent / secs : 0;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	double cycles = t.sent ? (double)(tsc1 - tsc0) * (double)cores / (double)t.sent : 0;
+	double cycles = t.sent ? (double)tsc * (double)cores / (double)t.sent : 0;
 	printf("  %.3f Mpps through the pipeline in %.3f s\n", pps / 1e6, secs);
 	printf("RESULT tool=" TOOL " method=pipeline batch=%u packets=%llu seconds=%.3f pps=%.0f drops=%llu "
 	       "accounted=%d cycles_per_pkt=%.1f workers=%u cores=%ld\n", cfg.burst,
 	       (unsigned long long)t.sent, secs, pps, (unsigned long long)drops, accounted, cycles,
 	       cfg.workers, cores);
 	status = accounted ? 0 : 1;
-
 out:
 	e1k_pipeline_destroy(p);
-	if (rx_up)
-		e1k_rx_ring_free(&dev, &rx);
-	if (tx_up)
-		e1k_tx_ring_free(&dev, &tx);
-	if (shared_up)
-		e1k_shared_pool_destroy(&shared);
-	if (pool)
-		e1k_mempool_destroy(pool);
-	if (dev.bar0)
-		e1k_close(&dev);
-	nicsim_stop(sim);
-	rmdir(tmp);
+	teardown(&g);
 	return status;
 }
