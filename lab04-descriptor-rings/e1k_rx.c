@@ -16,7 +16,7 @@ int e1k_ring_size_check(unsigned size, char *err, size_t err_len)
 	/* TODO 1: Refuse ring sizes the NIC cannot take.
 	 *   - RDLEN/TDLEN must be a multiple of 128 bytes (SDM 13.4.27): with
 	 *     16-byte descriptors, size must be a multiple of 8.
-	 *   - Between E1K_RING_MIN and E1K_RING_MAX.
+	 *   - Between E1K_DESC_RING_MIN and E1K_DESC_RING_MAX.
 	 *   Return -EINVAL with a message naming the rule and a good size. */
 	(void)size;
 	snprintf(err, err_len, "TODO 1 is not done yet (e1k_ring_size_check)");
@@ -106,7 +106,7 @@ int e1k_rx_one(struct e1k_dev *dev, struct e1k_rx_ring *rx, struct e1k_buf **out
 	 *      old buffer out with buf->len = desc length, recycle with the
 	 *      fresh one, count packets and bytes, return 1.
 	 *   recycle() writes RDT = i: the slot just used becomes the empty one.
-	 *   Always advance rx->next (wrapping at rx->size) past what you consumed. */
+	 *   Always advance rx->next past what you consumed (e1k_desc_next wraps). */
 	(void)dev; (void)rx; (void)out; (void)recycle;
 	return 0;
 }

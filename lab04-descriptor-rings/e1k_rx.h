@@ -24,11 +24,10 @@
 
 #include "dma_mem.h"
 #include "e1000_regs.h"
+#include "e1k_desc_ring.h"
 #include "e1k_dev.h"
 #include "mempool.h"
 
-#define E1K_RING_MIN 8       /* RDLEN/TDLEN: a multiple of 128 bytes = 8 descriptors */
-#define E1K_RING_MAX 4096    /* the kit's limit (the 82540EM allows 65536) */
 
 struct e1k_rx_ring {
 	struct e1k_dma mem;                 /* the descriptors */
@@ -44,7 +43,7 @@ struct e1k_rx_ring {
 	uint64_t dropped_no_buf;            /* frames dropped because the pool was empty */
 };
 
-/* Check a ring size: E1K_RING_MIN .. E1K_RING_MAX and a multiple of 8.
+/* Check a ring size: E1K_DESC_RING_MIN .. E1K_DESC_RING_MAX and a multiple of 8.
  * 0, or -EINVAL with err saying why. */
 int e1k_ring_size_check(unsigned size, char *err, size_t err_len);
 

@@ -55,7 +55,7 @@ int e1k_tx_one(struct e1k_dev *dev, struct e1k_tx_ring *tx, struct e1k_buf *buf)
 	 *   2. desc[tail]: addr = buf->phys, length = buf->len, cmd = EOP (the
 	 *      whole frame is in this buffer) | IFCS (the NIC appends the FCS) |
 	 *      RS (write DD back when sent, or reclaim never sees it), status 0.
-	 *   3. Remember buf in tx->bufs[tail]; tail moves on (wrapping); count.
+	 *   3. Remember buf in tx->bufs[tail]; tail moves on (e1k_desc_next); count.
 	 *   4. TDT = tail. e1k_write32's release fence makes the descriptor
 	 *      visible to the NIC before the doorbell.
 	 * Read: SDM 3.3.3 (legacy descriptor), 3.4 (head and tail). */
@@ -77,7 +77,7 @@ unsigned e1k_tx_reclaim(struct e1k_tx_ring *tx)
 
 unsigned e1k_tx_in_flight(const struct e1k_tx_ring *tx)
 {
-	return (tx->tail + tx->size - tx->clean) % tx->size;
+	return e1k_desc_count(tx->clean, tx->tail, tx->size);
 }
 
 void e1k_tx_ring_free(struct e1k_dev *dev, struct e1k_tx_ring *tx)

@@ -113,16 +113,16 @@ static void ring_size_rules(void **state)
 		err[0] = 0;
 		if (e1k_ring_size_check(bad[i], err, sizeof(err)) != -EINVAL)
 			kit_fail("ring size %u must be refused with -EINVAL (multiple of 8, %d..%d)", bad[i],
-				 E1K_RING_MIN, E1K_RING_MAX);
+				 E1K_DESC_RING_MIN, E1K_DESC_RING_MAX);
 		/* The rule in any natural words: "multiple of 8", "128 bytes", "divisible
 		 * by 8", or the range "8..4096" / "8 to 4096". */
 		char lo[16], hi[16];
-		snprintf(lo, sizeof(lo), "%d", E1K_RING_MIN);
-		snprintf(hi, sizeof(hi), "%d", E1K_RING_MAX);
+		snprintf(lo, sizeof(lo), "%d", E1K_DESC_RING_MIN);
+		snprintf(hi, sizeof(hi), "%d", E1K_DESC_RING_MAX);
 		if (!strstr(err, "128") && !strstr(err, "multiple") && !strstr(err, "divisible") &&
 		    !strstr(err, "% 8") && !(strstr(err, lo) && strstr(err, hi)))
 			kit_fail("the message for size %u should give the rule (a multiple of 8, from %d "
-				 "to %d); got \"%s\"", bad[i], E1K_RING_MIN, E1K_RING_MAX, err);
+				 "to %d); got \"%s\"", bad[i], E1K_DESC_RING_MIN, E1K_DESC_RING_MAX, err);
 	}
 	const unsigned good[] = { 8, 16, 256, 4096 };
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)

@@ -16,13 +16,13 @@ int e1k_ring_size_check(unsigned size, char *err, size_t err_len)
 	/* TODO 1: Refuse ring sizes the NIC cannot take.
 	 *   - RDLEN/TDLEN must be a multiple of 128 bytes (SDM 13.4.27): with
 	 *     16-byte descriptors, size must be a multiple of 8.
-	 *   - Between E1K_RING_MIN and E1K_RING_MAX.
+	 *   - Between E1K_DESC_RING_MIN and E1K_DESC_RING_MAX.
 	 *   Return -EINVAL with a message naming the rule and a good size. */
 	// BEGIN SOLUTION 1
-	if (size < E1K_RING_MIN || size > E1K_RING_MAX || size % 8 != 0) {
+	if (size < E1K_DESC_RING_MIN || size > E1K_DESC_RING_MAX || size % E1K_DESC_RING_MIN != 0) {
 		snprintf(err, err_len, "ring size %u: must be a multiple of 8 descriptors (RDLEN/TDLEN "
 			 "is a multiple of 128 bytes, SDM 13.4.27) from %d to %d, e.g. 256", size,
-			 E1K_RING_MIN, E1K_RING_MAX);
+			 E1K_DESC_RING_MIN, E1K_DESC_RING_MAX);
 		return -EINVAL;
 	}
 	return 0;
@@ -148,7 +148,7 @@ int e1k_rx_one(struct e1k_dev *dev, struct e1k_rx_ring *rx, struct e1k_buf **out
 	 *      old buffer out with buf->len = desc length, recycle with the
 	 *      fresh one, count packets and bytes, return 1.
 	 *   recycle() writes RDT = i: the slot just used becomes the empty one.
-	 *   Always advance rx->next (wrapping at rx->size) past what you consumed. */
+	 *   Always advance rx->next past what you consumed (e1k_desc_next wraps). */
 	// BEGIN SOLUTION 4
 	unsigned i = rx->next;
 	uint8_t status = rx->desc[i].status;
@@ -160,18 +160,18 @@ int e1k_rx_one(struct e1k_dev *dev, struct e1k_rx_ring *rx, struct e1k_buf **out
 		/* Find the EOP descriptor first; if it is not there yet, wait. */
 		unsigned last = i, n = 1;
 		while (!(rx->desc[last].status & E1K_RXD_STAT_EOP)) {
-			last = (last + 1) % rx->size;
+			last = e1k_desc_next(last, rx->size);
 			if (++n > rx->size || !(rx->desc[last].status & E1K_RXD_STAT_DD))
 				return 0;
 		}
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		for (unsigned k = 0, j = i; k < n; k++, j = (j + 1) % rx->size)
+		for (unsigned k = 0, j = i; k < n; k++, j = e1k_desc_next(j, rx->size))
 			recycle(dev, rx, j, rx->bufs[j]);
-		rx->next = (last + 1) % rx->size;
+		rx->next = e1k_desc_next(last, rx->size);
 		rx->dropped_multi++;
 		return 0;
 	}
-	rx->next = (i + 1) % rx->size;
+	rx->next = e1k_desc_next(i, rx->size);
 	if (rx->desc[i].errors) {
 		rx->dropped_errors++;
 		recycle(dev, rx, i, rx->bufs[i]);

@@ -28,14 +28,14 @@ static int rx_drop_spanning_frame(struct e1k_rx_ring *rx)
 {
 	unsigned last = rx->next, parts = 1;
 	while (!(rx->desc[last].status & E1K_RXD_STAT_EOP)) {
-		last = (last + 1) % rx->size;
+		last = e1k_desc_next(last, rx->size);
 		if (++parts > rx->size || !(rx->desc[last].status & E1K_RXD_STAT_DD))
 			return 0;
 	}
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	for (unsigned k = 0; k < parts; k++) {
 		rx_refill(rx, rx->next, rx->bufs[rx->next]);
-		rx->next = (rx->next + 1) % rx->size;
+		rx->next = e1k_desc_next(rx->next, rx->size);
 	}
 	rx->dropped_multi++;
 	return 1;
@@ -55,7 +55,7 @@ unsigned e1k_rx_burst(struct e1k_dev *dev, struct e1k_rx_ring *rx, struct e1k_bu
 
 	/* TODO 1: How many frames are ready?
 	 *   Walk from rx->next while the descriptor's status has DD *and* EOP, at
-	 *   most n of them (wrap at rx->size): that is `done`. Stop at a DD
+	 *   most n of them (e1k_desc_next wraps): that is `done`. Stop at a DD
 	 *   without EOP (a spanning frame: the next call drops it).
 	 *   Then one acquire fence: the NIC wrote length, errors and the frame
 	 *   before it set DD (SDM 3.2.3), so read them only after seeing DD.
@@ -63,7 +63,7 @@ unsigned e1k_rx_burst(struct e1k_dev *dev, struct e1k_rx_ring *rx, struct e1k_bu
 	 * Read: SDM 3.2.3.1 (status bits). */
 	unsigned done = 0;
 	// BEGIN SOLUTION 1
-	for (unsigned i = rx->next; done < n; i = i + 1 == rx->size ? 0 : i + 1) {
+	for (unsigned i = rx->next; done < n; i = e1k_desc_next(i, rx->size)) {
 		uint8_t status = rx->desc[i].status;
 		if ((status & (E1K_RXD_STAT_DD | E1K_RXD_STAT_EOP)) != (E1K_RXD_STAT_DD | E1K_RXD_STAT_EOP))
 			break;
@@ -87,10 +87,10 @@ unsigned e1k_rx_burst(struct e1k_dev *dev, struct e1k_rx_ring *rx, struct e1k_bu
 	 *        in bufs[got++], rx_refill(rx, i, fresh buffer), count packets
 	 *        and bytes. __builtin_prefetch(frame->data) helps the caller,
 	 *        which reads the headers next (bring them in while we work).
-	 *      rx->next moves on (wrapping).
+	 *      rx->next moves on (e1k_desc_next).
 	 *   3. Fresh buffers not used (error frames): e1k_buf_free_bulk.
 	 *   4. If anything was consumed (rx->next != first): ONE write,
-	 *      RDT = the last descriptor consumed = (rx->next + size - 1) % size.
+	 *      RDT = the last descriptor consumed = e1k_desc_prev(rx->next, size).
 	 *      e1k_write32's release fence orders the refills before it.
 	 *   Return got. */
 	// BEGIN SOLUTION 2
@@ -118,12 +118,12 @@ unsigned e1k_rx_burst(struct e1k_dev *dev, struct e1k_rx_ring *rx, struct e1k_bu
 			rx->packets++;
 			rx->bytes += frame->len;
 		}
-		rx->next = i + 1 == rx->size ? 0 : i + 1;   /* no division on the hot path */
+		rx->next = e1k_desc_next(i, rx->size);
 	}
 	if (used < nfresh)
 		e1k_buf_free_bulk(fresh + used, nfresh - used);
 	if (rx->next != first)
-		e1k_write32(dev->bar0, E1K_RDT, (rx->next + rx->size - 1) % rx->size);
+		e1k_write32(dev->bar0, E1K_RDT, e1k_desc_prev(rx->next, rx->size));
 	return got;
 	// PLACEHOLDER 2
 	// (void)dev; (void)bufs; (void)first; (void)done; (void)rx_refill;
@@ -152,7 +152,7 @@ unsigned e1k_tx_burst(struct e1k_dev *dev, struct e1k_tx_ring *tx, struct e1k_bu
 	 *      KIT_FRAME_MIN..KIT_FRAME_MAX (it and the rest stay the caller's).
 	 *      desc[tail]: addr = buf->phys, length, cmd = EOP | IFCS, plus RS
 	 *      only where e1k_tx_wants_rs(tx, tail); status 0. bufs[tail] = buf,
-	 *      tail moves on (wrapping); count packets and bytes.
+	 *      tail moves on (e1k_desc_next); count packets and bytes.
 	 *   3. ONE write TDT = tail if anything was queued (release fence inside
 	 *      e1k_write32: descriptors first, doorbell second). Return taken.
 	 * Read: SDM 3.3.3.1 (RS), 3.4 (TDT). */
@@ -181,7 +181,7 @@ unsigned e1k_tx_burst(struct e1k_dev *dev, struct e1k_tx_ring *tx, struct e1k_bu
 		d->css = 0;
 		d->special = 0;
 		tx->bufs[tx->tail] = buf;
-		tx->tail = (tx->tail + 1) % tx->size;
+		tx->tail = e1k_desc_next(tx->tail, tx->size);
 		tx->packets++;
 		tx->bytes += buf->len;
 	}
@@ -206,7 +206,7 @@ unsigned e1k_tx_burst_reclaim(struct e1k_tx_ring *tx)
 	 *       least e1k_tx_in_flight(tx)) or its status has no DD;
 	 *     - acquire fence, then free bufs[clean .. end] (e1k_buf_free, or
 	 *       collect them and e1k_buf_free_bulk), set them to NULL, clean =
-	 *       end + 1 (wrapping), clear end's status.
+	 *       e1k_desc_next(end), clear end's status.
 	 *   Return how many buffers were freed. */
 	// BEGIN SOLUTION 4
 	unsigned freed = 0;
@@ -214,7 +214,7 @@ unsigned e1k_tx_burst_reclaim(struct e1k_tx_ring *tx)
 		unsigned in_flight = e1k_tx_in_flight(tx);
 		unsigned end = tx->clean, dist = 0;
 		while (!e1k_tx_wants_rs(tx, end)) {
-			end = (end + 1) % tx->size;
+			end = e1k_desc_next(end, tx->size);
 			dist++;
 		}
 		if (dist >= in_flight || !(tx->desc[end].status & E1K_TXD_STAT_DD))
@@ -223,7 +223,7 @@ unsigned e1k_tx_burst_reclaim(struct e1k_tx_ring *tx)
 		for (unsigned k = 0; k <= dist; k++) {
 			e1k_buf_free(tx->bufs[tx->clean]);
 			tx->bufs[tx->clean] = NULL;
-			tx->clean = (tx->clean + 1) % tx->size;
+			tx->clean = e1k_desc_next(tx->clean, tx->size);
 		}
 		tx->desc[end].status = 0;
 		freed += dist + 1;
@@ -252,7 +252,7 @@ int e1k_tx_wait_sent(struct e1k_dev *dev, struct e1k_tx_ring *tx, unsigned timeo
 		e1k_buf_free(tx->bufs[tx->clean]);
 		tx->bufs[tx->clean] = NULL;
 		tx->desc[tx->clean].status = 0;
-		tx->clean = (tx->clean + 1) % tx->size;
+		tx->clean = e1k_desc_next(tx->clean, tx->size);
 	}
 	return 0;
 }

@@ -282,7 +282,7 @@ static unsigned tx_pending(struct e1k_pipeline *p)
 {
 	uint32_t head = e1k_read32(p->dev->bar0, E1K_TDH);   /* SDM 13.4.39 */
 	uint32_t tail = e1k_read32(p->dev->bar0, E1K_TDT);   /* SDM 13.4.40 */
-	return (tail + p->tx->size - head) % p->tx->size;
+	return e1k_desc_count(head, tail, p->tx->size);
 }
 
 static int tx_lcore(void *arg)
