@@ -97,7 +97,7 @@ int e1k_rx_one(struct e1k_dev *dev, struct e1k_rx_ring *rx, struct e1k_buf **out
 	 *      and the data: the NIC wrote them before DD (SDM 3.2.3).
 	 *   2. No EOP: the frame spans several buffers. Drop the whole frame:
 	 *      recycle every descriptor up to and including the one with EOP
-	 *      (each keeps its own buffer), count rx->dropped_multi, return 0.
+	 *      (each keeps its own buffer), count rx->dropped_spanning, return 0.
 	 *      (If the rest of it has not arrived yet, wait: return 0 without
 	 *      consuming anything.)
 	 *   3. errors != 0 (valid with EOP): recycle, count dropped_errors, 0.

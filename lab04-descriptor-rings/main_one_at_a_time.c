@@ -123,7 +123,7 @@ static uint64_t receive(struct e1k_dev *dev, struct e1k_rx_ring *rx, uint64_t co
 static int account(struct nicsim *sim, const struct e1k_rx_ring *rx, uint64_t received,
 		   uint64_t *drops)
 {
-	uint64_t driver_drops = rx->dropped_multi + rx->dropped_errors + rx->dropped_no_buf;
+	uint64_t driver_drops = rx->dropped_spanning + rx->dropped_errors + rx->dropped_no_buf;
 	*drops = driver_drops;
 	if (!sim)
 		return -1;

@@ -265,7 +265,7 @@ static int account(struct rig *g, struct e1k_pipeline *p, const struct e1k_pipel
 	uint64_t nic_drops = c.rx_drop_disabled + c.rx_drop_link_down + c.rx_drop_no_dma +
 			     c.rx_drop_filtered + c.rx_drop_oversize + c.rx_drop_bad_crc +
 			     c.rx_drop_no_buffer + c.rx_drop_dma_refused + c.rx_drop_fault;
-	uint64_t driver_drops = g->rx.dropped_multi + g->rx.dropped_errors + g->rx.dropped_no_buf;
+	uint64_t driver_drops = g->rx.dropped_spanning + g->rx.dropped_errors + g->rx.dropped_no_buf;
 	int64_t left_in_ring = (int64_t)c.rx_delivered - (int64_t)(t->received + driver_drops);
 	int model_ok = c.gen_frames == c.rx_delivered + c.rx_pending + nic_drops;
 	int ring_ok = left_in_ring >= 0 && left_in_ring <= (int64_t)g->rx_size;

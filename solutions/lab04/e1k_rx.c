@@ -139,7 +139,7 @@ int e1k_rx_one(struct e1k_dev *dev, struct e1k_rx_ring *rx, struct e1k_buf **out
 	 *      and the data: the NIC wrote them before DD (SDM 3.2.3).
 	 *   2. No EOP: the frame spans several buffers. Drop the whole frame:
 	 *      recycle every descriptor up to and including the one with EOP
-	 *      (each keeps its own buffer), count rx->dropped_multi, return 0.
+	 *      (each keeps its own buffer), count rx->dropped_spanning, return 0.
 	 *      (If the rest of it has not arrived yet, wait: return 0 without
 	 *      consuming anything.)
 	 *   3. errors != 0 (valid with EOP): recycle, count dropped_errors, 0.
@@ -168,7 +168,7 @@ int e1k_rx_one(struct e1k_dev *dev, struct e1k_rx_ring *rx, struct e1k_buf **out
 		for (unsigned k = 0, j = i; k < n; k++, j = e1k_desc_next(j, rx->size))
 			recycle(dev, rx, j, rx->bufs[j]);
 		rx->next = e1k_desc_next(last, rx->size);
-		rx->dropped_multi++;
+		rx->dropped_spanning++;
 		return 0;
 	}
 	rx->next = e1k_desc_next(i, rx->size);

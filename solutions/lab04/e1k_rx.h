@@ -38,7 +38,7 @@ struct e1k_rx_ring {
 	struct e1k_mempool *pool;           /* where fresh buffers come from */
 	/* counters */
 	uint64_t packets, bytes;
-	uint64_t dropped_multi;             /* frames that spanned buffers (no EOP) */
+	uint64_t dropped_spanning;          /* frames that spanned buffers (no EOP) */
 	uint64_t dropped_errors;            /* frames with an error bit (SDM 3.2.3.2) */
 	uint64_t dropped_no_buf;            /* frames dropped because the pool was empty */
 };

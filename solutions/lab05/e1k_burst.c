@@ -37,7 +37,7 @@ static int rx_drop_spanning_frame(struct e1k_rx_ring *rx)
 		rx_refill(rx, rx->next, rx->bufs[rx->next]);
 		rx->next = e1k_desc_next(rx->next, rx->size);
 	}
-	rx->dropped_multi++;
+	rx->dropped_spanning++;
 	return 1;
 }
 

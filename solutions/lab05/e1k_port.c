@@ -102,7 +102,7 @@ void e1k_port_read_stats(struct e1k_port *p)
 
 uint64_t e1k_port_rx_drops(const struct e1k_port *p)
 {
-	return p->rx.dropped_errors + p->rx.dropped_multi + p->rx.dropped_no_buf;
+	return p->rx.dropped_errors + p->rx.dropped_spanning + p->rx.dropped_no_buf;
 }
 
 void e1k_port_print(struct e1k_port *p, const char *tool, const char *name, FILE *out)
@@ -113,7 +113,7 @@ void e1k_port_print(struct e1k_port *p, const char *tool, const char *name, FILE
 		tool, name, (unsigned long long)r->packets, (unsigned long long)r->polls,
 		(unsigned long long)r->empty_polls, (unsigned long long)r->doorbells,
 		r->doorbells ? (double)r->packets / (double)r->doorbells : 0.0,
-		(unsigned long long)p->rx.dropped_errors, (unsigned long long)p->rx.dropped_multi,
+		(unsigned long long)p->rx.dropped_errors, (unsigned long long)p->rx.dropped_spanning,
 		(unsigned long long)p->rx.dropped_no_buf);
 	fprintf(out, "%s: %s tx: %llu frames in %llu bursts, %llu TDT writes, %llu refused (ring full)\n",
 		tool, name, (unsigned long long)t->packets, (unsigned long long)(t->polls - t->empty_polls),

@@ -224,7 +224,7 @@ static void burst(void)
 	say("burst.offered", "%u of %u", offered, BURST);
 	say("burst.received", "%u", got);
 	say("burst.ring_drops", "multi %llu errors %llu no_buf %llu",
-	    (unsigned long long)rx.dropped_multi, (unsigned long long)rx.dropped_errors,
+	    (unsigned long long)rx.dropped_spanning, (unsigned long long)rx.dropped_errors,
 	    (unsigned long long)rx.dropped_no_buf);
 	uint32_t mpc = e1k_read_stat(&dev, E1K_MPC);
 	say("burst.MPC", "%u", mpc);

@@ -549,9 +549,9 @@ static void vm_vfio_receive(void **state)
 		e1k_buf_free(b);
 	}
 	host_done(3);
-	if (rx.packets != 3 || rx.dropped_errors || rx.dropped_multi || rx.dropped_no_buf)
+	if (rx.packets != 3 || rx.dropped_errors || rx.dropped_spanning || rx.dropped_no_buf)
 		kit_fail("ring counters: %llu packets, drops %llu/%llu/%llu (expected 3, 0/0/0)",
-			 (unsigned long long)rx.packets, (unsigned long long)rx.dropped_multi,
+			 (unsigned long long)rx.packets, (unsigned long long)rx.dropped_spanning,
 			 (unsigned long long)rx.dropped_errors, (unsigned long long)rx.dropped_no_buf);
 	uint32_t gprc = e1k_read_stat(&dev, E1K_GPRC);
 	if (gprc != 3)
