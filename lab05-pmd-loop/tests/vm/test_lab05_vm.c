@@ -27,8 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <ucontext.h>
 
 #include "e1000_regs.h"
 #include "e1k_burst.h"
@@ -37,6 +35,7 @@
 #include "frame.h"
 #include "fwd.h"
 #include "kit_test.h"
+#include "store_watch.h"
 #include "responder.h"
 #include "vm_guest.h"
 #include "vm_wire.h"
@@ -48,52 +47,17 @@ static struct vm_wire wire;
 static int wire_active;
 static uint8_t nic_mac[6];
 
-/* ---- doorbell counting (see the top of the file) ---- */
-static volatile uint8_t *watched;
-static volatile sig_atomic_t doorbell_writes;
-
-static void on_segv(int sig, siginfo_t *si, void *ctx)
-{
-	ucontext_t *uc = ctx;
-	if (!watched || (uintptr_t)si->si_addr - (uintptr_t)watched >= 4096) {
-		signal(sig, SIG_DFL);   /* a real crash: let it happen */
-		return;
-	}
-	doorbell_writes++;
-	mprotect((void *)watched, 4096, PROT_READ | PROT_WRITE);
-	uc->uc_mcontext.gregs[REG_EFL] |= 0x100;   /* trap after this one store */
-}
-
-static void on_trap(int sig, siginfo_t *si, void *ctx)
-{
-	(void)sig; (void)si;
-	ucontext_t *uc = ctx;
-	uc->uc_mcontext.gregs[REG_EFL] &= ~0x100;
-	if (watched)
-		mprotect((void *)watched, 4096, PROT_READ);
-}
-
+/* ---- doorbell counting (see the top of the file; common/store_watch.h) ---- */
 static void watch_register_page(uint32_t reg)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_flags = SA_SIGINFO;
-	sa.sa_sigaction = on_segv;
-	sigaction(SIGSEGV, &sa, NULL);
-	sa.sa_sigaction = on_trap;
-	sigaction(SIGTRAP, &sa, NULL);
-	doorbell_writes = 0;
-	watched = port.dev.bar0 + (reg & ~0xFFFu);
-	if (mprotect((void *)watched, 4096, PROT_READ) != 0)
-		kit_fail("test setup: mprotect of the guest's BAR0 mapping failed: %s", strerror(errno));
+	char err[160];
+	if (store_watch_begin(port.dev.bar0 + reg, err, sizeof(err)) != 0)
+		kit_fail("test setup (the guest's BAR0 mapping): %s", err);
 }
 
 static int unwatch(void)
 {
-	if (watched)
-		mprotect((void *)watched, 4096, PROT_READ | PROT_WRITE);
-	watched = NULL;
-	return doorbell_writes;
+	return (int)store_watch_end();
 }
 
 /* ---- set-up ---- */
@@ -102,7 +66,6 @@ static int setup(void **state)
 {
 	(void)state;
 	port_up = wire_active = 0;
-	watched = NULL;
 	return 0;
 }
 
