@@ -5,13 +5,14 @@
  *
  * Every two-core figure of the bench (a driver and its simulated NIC, a
  * sender and a receiver, a ring's producer and consumer) assumes both CPUs
- * are the bench's. When another program, or the hypervisor, takes one of them
- * even for a moment, the thread there is preempted and every cache line it
- * owns waits for it: the round trip goes from about 55 ns to several hundred
- * (measured on this kit's 2-core VM with a compiler running beside it). The
- * bench runs xcore before and after each run and repeats a run during which
- * the CPUs were not both its own, so a figure is the code's cost, not that
- * of whatever else ran.
+ * are the bench's and close. When another program takes one of them even for
+ * a moment, the thread there is preempted and every cache line it owns waits
+ * for it; on a virtual machine the hypervisor may also run the two vCPUs a
+ * chiplet apart. Either way the round trip goes from about 55 ns to 300 or
+ * more (both seen on this kit's 2-core VM). The bench runs xcore before and
+ * after each run and repeats a run during which the CPUs were not both its
+ * own and as close as it has seen them, so a figure is the code's cost, not
+ * that of whatever else ran.
  *
  * Two threads pinned to the two CPUs pass a counter back and forth (one
  * writes odd values, the other even ones). Prints the median of 8 rounds:
