@@ -5,8 +5,8 @@
 # CPU 1. 18-byte UDP payloads = 60-byte frames = "64-byte packets" on a wire.
 #
 # Service demand (netperf's term): all the CPU time both CPUs spent during a
-# run (user, system, softirq and irq time from /proc/stat), minus what the
-# generator alone costs for the frames it sent, per packet received. The
+# run (wall time x CPUs - idle time, cpu_sample), minus what the generator
+# alone costs for the frames it sent, per packet received. The
 # generator's own cost is measured right before each receiver's run: the same
 # sender, the receiving veth dropping every frame at its XDP hook
 # (bench/xdp/xdp_drop.c), so nothing past the first instruction of the receive
@@ -43,27 +43,39 @@ kernel_net_down() {
 	return 0
 }
 
-# cpu_sample: "user system irq softirq" CPU time so far, in ns. User and
-# system time are those of this shell's finished children (bash's `times`:
-# the sender and receiver once they are waited for), so another program busy
-# on the machine does not count; irq and softirq time are the whole machine's
-# (proc(5), /proc/stat "cpu" line: the packets' protocol work runs there, on
-# whichever CPU the interrupt or RPS chose, charged to no process).
-cpu_sample() {   # VAR: sets VAR (not $(...): a subshell has no children of ours)
-	local f="$OUT/tmp/times.$$"
+# cpu_sample VAR: the CPU time so far, in ns, as "user system irq softirq
+# wall idle" (VAR is set; not $(...): a subshell has no children of ours).
+#   user, system: this shell's finished children (bash's `times`: the sender
+#     and the receiver once waited for), so another program does not count;
+#   irq, softirq: the whole machine's (proc(5), /proc/stat "cpu" line): the
+#     packets' protocol work runs there, charged to no process;
+#   wall, idle: the clock, and the time all CPUs were idle, waiting or stolen
+#     by the hypervisor (idle + iowait + steal).
+# The first four are sampled at the timer tick (this kernel has no
+# IRQ_TIME_ACCOUNTING): good for the split, a few percent off per run. Idle
+# time is exact with NO_HZ (what Debian's kernels use), so the total busy
+# time, wall x CPUs - idle, is the one service demand is made of.
+cpu_sample() {
+	local f="$OUT/tmp/times.$$" wall=$EPOCHREALTIME
 	times >"$f"
-	printf -v "$1" '%s' "$(awk -v hz="$(getconf CLK_TCK)" '
+	printf -v "$1" '%s' "$(awk -v hz="$(getconf CLK_TCK)" -v wall="$wall" '
 	function ns(s,    m) { m = s; sub(/m.*/, "", m); sub(/^[0-9]+m/, "", s); sub(/s$/, "", s); return (m * 60 + s) * 1e9 }
 	FNR == 2 && FILENAME != "/proc/stat" { u = ns($1); y = ns($2) }
-	FILENAME == "/proc/stat" && $1 == "cpu" { printf "%.0f %.0f %.0f %.0f\n", u, y, $7 * 1e9 / hz, $8 * 1e9 / hz; exit }' "$f" /proc/stat)"
+	FILENAME == "/proc/stat" && $1 == "cpu" {
+		printf "%.0f %.0f %.0f %.0f %.0f %.0f\n", u, y, $7 * 1e9 / hz, $8 * 1e9 / hz,
+			wall * 1e9, ($5 + $6 + $9) * 1e9 / hz
+		exit
+	}' "$f" /proc/stat)"
 }
 
-# cpu_stat_line BEFORE AFTER GEN_NS: the CPUSTAT line record() reads, in ns.
+# cpu_stat_line BEFORE AFTER GEN_NS: the CPUSTAT line record() reads, in ns;
+# busy_ns = wall x CPUs - idle over the window.
 cpu_stat_line() {
-	awk -v a="$1" -v b="$2" -v g="$3" 'BEGIN {
+	awk -v a="$1" -v b="$2" -v g="$3" -v n="$(nproc)" 'BEGIN {
 		split(a, x, " "); split(b, y, " ")
-		printf "CPUSTAT user_ns=%.0f sys_ns=%.0f irq_ns=%.0f softirq_ns=%.0f gen_ns=%.0f\n",
-			y[1] - x[1], y[2] - x[2], y[3] - x[3], y[4] - x[4], g }'
+		printf "CPUSTAT user_ns=%.0f sys_ns=%.0f irq_ns=%.0f softirq_ns=%.0f busy_ns=%.0f gen_ns=%.0f\n",
+			y[1] - x[1], y[2] - x[2], y[3] - x[3], y[4] - x[4],
+			(y[5] - x[5]) * n - (y[6] - x[6]), g }'
 }
 
 # sender_cmd KIND: the generator command (an instrument: always the
@@ -77,11 +89,19 @@ sender_cmd() {
 	fi
 }
 
-# The generator's own cost per frame sent, by sender kind, from its last run.
-declare -A GEN_NS_PER_FRAME=()
+# The generator's own cost per frame sent, by sender kind: the median of its
+# last 5 runs alone (one before every receiver's run), so one odd baseline run
+# does not move a receiver's figure. GEN_RUNS holds them, space-separated.
+declare -A GEN_NS_PER_FRAME=() GEN_RUNS=()
+
+# gen_median KIND: the median of the last 5 of GEN_RUNS[KIND].
+gen_median() {
+	echo "${GEN_RUNS[$1]:-}" | tr ' ' '\n' | grep . | tail -n 5 | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 
 # kernel_generator_run LOG RUN KIND: the generator alone, its frames dropped by
-# XDP on the receiving veth. Sets GEN_NS_PER_FRAME[KIND].
+# XDP on the receiving veth. Adds to GEN_RUNS[KIND], sets GEN_NS_PER_FRAME[KIND].
 kernel_generator_run() {
 	local log=$1 kind=$3 rc before after
 	unset "GEN_NS_PER_FRAME[$kind]"
@@ -94,11 +114,13 @@ kernel_generator_run() {
 	cpu_sample after
 	"$KIT_BUILD/bench/xdp_drop" --netns "${NS_PREFIX}b" --iface blB detach >>"$log" 2>&1
 	cpu_stat_line "$before" "$after" 0 >>"$log"
-	local sent total
+	local sent busy
 	sent=$(result_field "$log" packets)
-	total=$(grep '^CPUSTAT ' "$log" | awk '{ t = 0; for (i = 2; i <= 5; i++) { split($i, a, "="); t += a[2] } print t }')
-	[ "$rc" = 0 ] && [ -n "$sent" ] && [ "$sent" -gt 0 ] &&
-		GEN_NS_PER_FRAME[$kind]=$(awk -v t="$total" -v s="$sent" 'BEGIN { printf "%.1f", t / s }')
+	busy=$(grep '^CPUSTAT ' "$log" | tr ' ' '\n' | sed -n 's/^busy_ns=//p')
+	if [ "$rc" = 0 ] && [ -n "$sent" ] && [ "$sent" -gt 0 ] && [ -n "$busy" ]; then
+		GEN_RUNS[$kind]="${GEN_RUNS[$kind]:-} $(awk -v t="$busy" -v s="$sent" 'BEGIN { printf "%.1f", t / s }')"
+		GEN_NS_PER_FRAME[$kind]=$(gen_median "$kind")
+	fi
 	return $rc
 }
 

@@ -169,15 +169,16 @@ record() {
 			'BEGIN { printf "%.2f", c * 1e9 / p }')
 	fi
 	if grep -q '^CPUSTAT ' "$f"; then
-		# The kernel path: service demand. CPUSTAT (kernel.sh) holds the CPU time
-		# of both CPUs during the run and what the generator alone costs for the
-		# frames it sent; per packet received here.
+		# The kernel path: service demand. CPUSTAT (kernel.sh) holds the busy
+		# time of both CPUs during the run (and its tick-sampled split) and what
+		# the generator alone costs for the frames it sent; per packet received.
 		local line
 		line=$(grep '^CPUSTAT ' "$f" | tail -n 1)
 		read -r user sys soft irq gen ns < <(awk -v p="$packets" -v l="$line" 'BEGIN {
 			n = split(l, kv, " ")
 			for (i = 2; i <= n; i++) { split(kv[i], a, "="); v[a[1]] = a[2] }
-			d = (v["user_ns"] + v["sys_ns"] + v["softirq_ns"] + v["irq_ns"] - v["gen_ns"]) / p
+			t = ("busy_ns" in v) ? v["busy_ns"] : v["user_ns"] + v["sys_ns"] + v["softirq_ns"] + v["irq_ns"]
+			d = (t - v["gen_ns"]) / p
 			printf "%.1f %.1f %.1f %.1f %.1f %.1f\n", v["user_ns"] / p, v["sys_ns"] / p,
 				v["softirq_ns"] / p, v["irq_ns"] / p, v["gen_ns"] / p, (d > 0 ? d : 0) }')
 	fi

@@ -25,7 +25,7 @@ bench_vm() {
 		SKIPPED+=("vm: lab01's udp_gen or lab05's gen is not built")
 		return
 	fi
-	local kernel_count=20000 bypass_count=100000
+	local kernel_count=40000 bypass_count=100000
 	[ "$mode" = thorough ] && kernel_count=60000 bypass_count=400000
 	# phase name, path, method, batch, count. The guest kernel's phases first
 	# (once the NIC is bound to uio_pci_generic the guest kernel has no eth0),

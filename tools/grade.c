@@ -11,11 +11,11 @@
  * Who decides. A test passes only when its process exits 0, wrote exactly "pass"
  * on the verdict pipe (KIT_RESULT_FD), and the simulated NIC's own process reported
  * no programming mistake on the witness pipe (KIT_WITNESS_FD, hw/sim/remote.c);
- * what the test printed only explains a failure. Skips are decided here, before the test starts, from the list's
- * needs column. Every test runs in its own process group (and, with --sandbox,
- * in its own PID, mount and network namespaces: tools/sandbox.c) with a time
- * limit; whatever it left running is killed when it ends; at most 1 MiB of its
- * output is kept.
+ * what the test printed only explains a failure. Skips are decided here, before
+ * the test starts, from the list's needs column. Every test runs in its own
+ * process group (and, with --sandbox, in its own PID, mount and network
+ * namespaces: tools/sandbox.c) with a time limit; whatever it left running is
+ * killed when it ends; at most 1 MiB of its output is kept.
  *
  * Options:
  *   --json FILE      write the result as JSON (shape in docs/instructors.md)
@@ -29,8 +29,9 @@
  *   --expect-fail    skeleton check: every test must fail; list any that passes
  *   --timeout-scale F  multiply every timeout by F (slow machines, sanitizers)
  *   --sandbox FILE   run every test behind this command (one argument a line)
- *   --tsv FILE       also write every result as one tab-separated line (what --import
- *                    reads: the QEMU guest's grader hands its results to the host so)
+ *   --tsv FILE       also write every result as one tab-separated line: what --import
+ *                    reads (the QEMU guest's grader hands its results to the host
+ *                    this way)
  *   --no-table       do not print the table (the guest's grader: the host prints it)
  *   --import FILE    add the results in FILE (from --tsv, e.g. the VM tests graded
  *                    inside the guest) to this run's table, JSON and verdict
