@@ -12,8 +12,8 @@ bench_one_at_a_time() {
 		SKIPPED+=("lab04 one_at_a_time: the simulated NIC needs root (physical addresses)")
 		return
 	fi
-	local count=3000000
-	[ "$mode" = thorough ] && count=10000000
+	local count=10000000
+	[ "$mode" = thorough ] && count=30000000
 	bench_case bypass one_at_a_time 1 64 prog_run "$prog" --sim --count "$count" --cpu 0
 }
 

@@ -21,10 +21,10 @@ bench_lab05() {
 		SKIPPED+=("lab05: the simulated NIC needs root (physical addresses)")
 		return
 	fi
-	local bursts="1 8 32 256" count=3000000 b
+	local bursts="1 8 32 256" count=10000000 b
 	if [ "$mode" = thorough ]; then
 		bursts="1 2 4 8 16 32 64 128 256"
-		count=10000000
+		count=30000000
 	fi
 	for b in $bursts; do
 		bench_case bypass rx_drop "$b" 64 prog_run "$dir/sink" --sim generator --drop \
